@@ -1,0 +1,257 @@
+//! Simulated time: integer microseconds (T1), with parsing and printing of `"1h30m"`-style
+//! durations.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+
+/// Microseconds in one second.
+pub const MICROS_PER_SEC: u64 = 1_000_000;
+
+/// A span of simulated time in whole microseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub u64);
+
+/// An instant of simulated time: microseconds since the start of the run (serialized as the
+/// integer number of microseconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+pub struct SimTime(pub u64);
+
+impl SimDuration {
+    /// Zero length.
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    /// A duration of `s` whole seconds.
+    pub const fn from_secs(s: u64) -> Self {
+        SimDuration(s * MICROS_PER_SEC)
+    }
+
+    /// A duration of `ms` milliseconds.
+    pub const fn from_millis(ms: u64) -> Self {
+        SimDuration(ms * 1_000)
+    }
+
+    /// A duration of `us` microseconds.
+    pub const fn from_micros(us: u64) -> Self {
+        SimDuration(us)
+    }
+
+    /// Whole microseconds.
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+
+    /// Seconds as a float (for reports only, never for event times).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MICROS_PER_SEC as f64
+    }
+
+    /// Multiplies by a non-negative factor, rounding down to whole microseconds.
+    pub fn mul_f64(self, factor: f64) -> Self {
+        let v = self.0 as f64 * factor;
+        if v >= u64::MAX as f64 {
+            SimDuration(u64::MAX)
+        } else if v > 0.0 {
+            SimDuration(v as u64)
+        } else {
+            SimDuration(0)
+        }
+    }
+
+    /// Parses `"5s"`, `"90m"`, `"1h30m"`, `"120ms"`, `"250us"`, `"1.5s"`, `"2d"` or `"0"`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let s = text.trim();
+        if s == "0" {
+            return Ok(SimDuration(0));
+        }
+        if s.is_empty() {
+            return Err("empty duration".into());
+        }
+        let bytes = s.as_bytes();
+        let mut i = 0;
+        let mut total: u128 = 0;
+        while i < bytes.len() {
+            let start = i;
+            while i < bytes.len() && (bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                i += 1;
+            }
+            let number = &s[start..i];
+            if number.is_empty() {
+                return Err(format!("expected a number at `{}`", &s[start..]));
+            }
+            let ustart = i;
+            while i < bytes.len() && !(bytes[i].is_ascii_digit() || bytes[i] == b'.') {
+                i += 1;
+            }
+            let unit = &s[ustart..i];
+            let scale: u128 = match unit {
+                "d" => 86_400_000_000,
+                "h" => 3_600_000_000,
+                "m" => 60_000_000,
+                "s" => 1_000_000,
+                "ms" => 1_000,
+                "us" | "µs" => 1,
+                "" => return Err(format!("`{number}` has no unit (use d, h, m, s, ms or us)")),
+                other => return Err(format!("unknown unit `{other}` (use d, h, m, s, ms or us)")),
+            };
+            total += parse_scaled(number, scale)?;
+            if total > u64::MAX as u128 / 2 {
+                return Err("duration too large".into());
+            }
+        }
+        Ok(SimDuration(total as u64))
+    }
+}
+
+/// `number * scale` exactly, for a decimal `number`; fractions finer than 1 us are an error.
+fn parse_scaled(number: &str, scale: u128) -> Result<u128, String> {
+    let (whole, frac) = match number.split_once('.') {
+        Some((w, f)) => (w, f),
+        None => (number, ""),
+    };
+    if frac.contains('.') || (whole.is_empty() && frac.is_empty()) {
+        return Err(format!("`{number}` is not a number"));
+    }
+    if whole.len() > 20 || frac.len() > 12 {
+        return Err(format!("`{number}` is too long"));
+    }
+    let w: u128 = if whole.is_empty() {
+        0
+    } else {
+        whole
+            .parse()
+            .map_err(|_| format!("`{number}` is not a number"))?
+    };
+    let mut value = w * scale;
+    if !frac.is_empty() {
+        let f: u128 = frac
+            .parse()
+            .map_err(|_| format!("`{number}` is not a number"))?;
+        let denom = 10u128.pow(frac.len() as u32);
+        if !(f * scale).is_multiple_of(denom) {
+            return Err(format!("`{number}` is finer than one microsecond"));
+        }
+        value += f * scale / denom;
+    }
+    Ok(value)
+}
+
+impl fmt::Display for SimDuration {
+    /// Prints the shortest exact form, e.g. `1h30m`, `1s500ms`, `0s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut rest = self.0;
+        if rest == 0 {
+            return f.write_str("0s");
+        }
+        for (unit, size) in [
+            ("d", 86_400_000_000u64),
+            ("h", 3_600_000_000),
+            ("m", 60_000_000),
+            ("s", 1_000_000),
+            ("ms", 1_000),
+            ("us", 1),
+        ] {
+            if rest >= size {
+                write!(f, "{}{}", rest / size, unit)?;
+                rest %= size;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for SimDuration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.to_string())
+    }
+}
+
+impl<'de> Deserialize<'de> for SimDuration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = SimDuration;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a duration string such as \"5s\", \"90m\", \"1h30m\" or \"120ms\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SimDuration, E> {
+                SimDuration::parse(v).map_err(|e| {
+                    E::custom(format!(
+                        "invalid duration \"{v}\": {e}; write e.g. \"5s\", \"90m\", \"1h30m\", \"120ms\""
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
+impl SimTime {
+    /// The start of the run.
+    pub const ZERO: SimTime = SimTime(0);
+
+    /// Time elapsed since `earlier` (zero if `earlier` is later).
+    pub fn since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+
+    /// Seconds as a float (for reports only).
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MICROS_PER_SEC as f64
+    }
+}
+
+impl std::ops::Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl std::ops::Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0.saturating_add(d.0))
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "t+{}", SimDuration(self.0))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_durations() {
+        for (text, us) in [
+            ("5s", 5_000_000),
+            ("90m", 5_400_000_000),
+            ("1h30m", 5_400_000_000),
+            ("24h", 86_400_000_000),
+            ("120ms", 120_000),
+            ("250us", 250),
+            ("1.5s", 1_500_000),
+            ("0", 0),
+            ("0s", 0),
+            ("2d", 172_800_000_000),
+        ] {
+            assert_eq!(SimDuration::parse(text), Ok(SimDuration(us)), "{text}");
+        }
+        assert_eq!(SimDuration(5_400_000_000).to_string(), "1h30m");
+        assert_eq!(SimDuration(1_500_000).to_string(), "1s500ms");
+        for bad in ["", "5", "5x", "h", "1.2.3s", "0.0000001s", "-5s"] {
+            assert!(SimDuration::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for us in [0u64, 1, 999, 1_000, 61_000_001, 90_061_000_000] {
+            let d = SimDuration(us);
+            assert_eq!(SimDuration::parse(&d.to_string()), Ok(d));
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The record ledger (F1-F4): fates as counters, duplicates, and the latency histogram fed with
+//! (latency, count) pairs, so memory never grows with the records simulated.
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::Chunk;
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+/// Counts of record fates (F1-F3), in the order of the JSON report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RecordCounts {
+    /// Records the producers tried to send (each counted once, whatever its retries).
+    pub produced: u64,
+    /// Never accepted by the stream.
+    pub rejected: u64,
+    /// Not rejected: `produced - rejected` (accepted by the stream, or still being offered by
+    /// a producer when the run ended).
+    pub ingested: u64,
+    /// Reached the destination at least once.
+    pub delivered: u64,
+    /// Extra copies that reached the destination (F3).
+    pub duplicates: u64,
+    /// Dropped by the transform (intended).
+    pub dropped: u64,
+    /// The transform failed; in S3 under `processing-failed`.
+    pub processing_failed: u64,
+    /// The destination gave up; in S3.
+    pub skipped: u64,
+    /// Not delivered within the retention window: discarded.
+    pub expired: u64,
+    /// Still unsettled when the run ended.
+    pub in_flight: u64,
+    /// `rejected + expired`.
+    pub lost: u64,
+    /// `processing_failed + skipped`.
+    pub recoverable: u64,
+    /// Backup copies written (copies, not fates).
+    pub backup_copies: u64,
+}
+
+impl RecordCounts {
+    /// The sum of the fates, which F2 says equals `produced`.
+    pub fn fates_total(&self) -> u64 {
+        self.rejected
+            + self.delivered
+            + self.dropped
+            + self.processing_failed
+            + self.skipped
+            + self.expired
+            + self.in_flight
+    }
+}
+
+/// Summary of a histogram of durations, in seconds.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DurationSummary {
+    /// Records counted.
+    pub count: u64,
+    /// Exact mean.
+    pub mean: f64,
+    /// Median (T7: HDR, 3 significant digits, nearest rank).
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Exact maximum.
+    pub max: f64,
+}
+
+/// A histogram of durations in microseconds with an exact mean and maximum beside it.
+pub struct DurationHistogram {
+    hist: Histogram<u64>,
+    sum_us: u128,
+    max_us: u64,
+}
+
+impl Default for DurationHistogram {
+    fn default() -> Self {
+        DurationHistogram {
+            hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
+            sum_us: 0,
+            max_us: 0,
+        }
+    }
+}
+
+impl DurationHistogram {
+    /// Records `count` values of `d`.
+    pub fn record(&mut self, d: SimDuration, count: u64) {
+        if count == 0 {
+            return;
+        }
+        // The histogram auto-resizes, so recording cannot fail for any u64.
+        let _ = self.hist.record_n(d.0, count);
+        self.sum_us += u128::from(d.0) * u128::from(count);
+        self.max_us = self.max_us.max(d.0);
+    }
+
+    /// Values recorded.
+    pub fn count(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Percentiles in seconds (clamped to the exact maximum: a quantile never exceeds it).
+    pub fn summary(&self) -> DurationSummary {
+        let n = self.hist.len();
+        if n == 0 {
+            return DurationSummary::default();
+        }
+        let q = |x: f64| self.hist.value_at_quantile(x).min(self.max_us) as f64 / 1e6;
+        DurationSummary {
+            count: n,
+            mean: (self.sum_us as f64 / n as f64) / 1e6,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: self.max_us as f64 / 1e6,
+        }
+    }
+}
+
+/// Fates and timings of every record of a run.
+#[derive(Default)]
+pub struct Ledger {
+    /// The counters (`in_flight`, `lost` and `recoverable` are filled in at the end).
+    pub counts: RecordCounts,
+    /// Latency of delivered records: first delivery minus ingest (F4).
+    pub latency: DurationHistogram,
+    /// Producers' added wait: first try to acceptance, for every ingested record.
+    pub producer_wait: DurationHistogram,
+    /// Records accepted only after at least one resend.
+    pub records_resent: u64,
+    /// Records refused by the quota, counting every refusal (CloudWatch `ThrottledRecords`).
+    pub throttled_records: u64,
+    /// Original records the stream accepted.
+    pub accepted: u64,
+    /// Original records still with their producer (not yet accepted) at the end.
+    pub with_producer: u64,
+    /// The longest any record stayed in the stream before it left it (`DataFreshness` max).
+    pub freshness_max: SimDuration,
+}
+
+impl Ledger {
+    /// A producer made `n` new records.
+    pub fn produced(&mut self, n: u32) {
+        self.counts.produced += u64::from(n);
+    }
+
+    /// The stream accepted `c` at `now`, first tried at `first_try`.
+    pub fn ingested(&mut self, c: &Chunk, first_try: SimTime, now: SimTime, resent: bool) {
+        if c.is_copy() {
+            return;
+        }
+        let n = u64::from(c.count);
+        self.accepted += n;
+        self.producer_wait.record(now.since(first_try), n);
+        if resent {
+            self.records_resent += n;
+        }
+    }
+
+    /// The producer gave up on `c`.
+    pub fn rejected(&mut self, c: &Chunk) {
+        if !c.is_copy() {
+            self.counts.rejected += u64::from(c.count);
+        }
+    }
+
+    /// `c` reached the destination at `now`: a first delivery or, for a copy or records
+    /// delivered before, duplicates (F3).
+    pub fn delivered(&mut self, c: &mut Chunk, now: SimTime) {
+        let n = u64::from(c.count);
+        if c.is_unsettled() {
+            self.counts.delivered += n;
+            let age = now.since(c.ingest);
+            self.latency.record(age, n);
+            self.freshness_max = self.freshness_max.max(age);
+            c.mark_delivered();
+        } else {
+            self.counts.duplicates += n;
+        }
+    }
+
+    /// `c` outlived the retention window at `now` (I4); records already delivered keep their
+    /// fate.
+    pub fn expired(&mut self, c: &Chunk, now: SimTime) {
+        if c.is_unsettled() {
+            self.counts.expired += u64::from(c.count);
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+        }
+    }
+
+    /// `c` was still unsettled at the end `now`, having entered the stream.
+    pub fn in_stream_at_end(&mut self, c: &Chunk, now: SimTime) {
+        if c.is_unsettled() {
+            self.counts.in_flight += u64::from(c.count);
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+        }
+    }
+
+    /// `c` was still with its producer (not yet accepted) at the end.
+    pub fn with_producer_at_end(&mut self, c: &Chunk) {
+        if c.is_unsettled() {
+            self.counts.in_flight += u64::from(c.count);
+            self.with_producer += u64::from(c.count);
+        }
+    }
+
+    /// Fills in the derived counts and checks conservation (F2).
+    pub fn close(&mut self) -> Result<(), String> {
+        let c = &mut self.counts;
+        c.lost = c.rejected + c.expired;
+        c.recoverable = c.processing_failed + c.skipped;
+        if c.fates_total() != c.produced {
+            return Err(format!(
+                "conservation (F2) broken: produced {} but fates add up to {} ({:?})",
+                c.produced,
+                c.fates_total(),
+                c
+            ));
+        }
+        c.ingested = c.produced - c.rejected.min(c.produced);
+        if self.accepted + self.with_producer != c.ingested {
+            return Err(format!(
+                "ingest accounting broken: {} accepted + {} still with producers != {} not rejected",
+                self.accepted, self.with_producer, c.ingested
+            ));
+        }
+        if self.latency.count() != c.delivered {
+            return Err(format!(
+                "latency histogram holds {} records but {} were delivered",
+                self.latency.count(),
+                c.delivered
+            ));
+        }
+        Ok(())
+    }
+}

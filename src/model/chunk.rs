@@ -1,0 +1,99 @@
+//! The unit that flows: a run of consecutive records that entered together.
+
+use crate::engine::SimTime;
+
+/// A run of `count` consecutive record ids starting at `first_id`, with one ingest time.
+/// Every component moves, splits and settles chunks; no code path loops over records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chunk {
+    /// Id of the first record.
+    pub first_id: u64,
+    /// Records in the run.
+    pub count: u32,
+    /// Bytes of all its records together.
+    pub bytes: u64,
+    /// When the stream accepted it (before that: when it was first sent).
+    pub ingest: SimTime,
+    flags: u8,
+}
+
+const COPY: u8 = 1;
+const DELIVERED: u8 = 2;
+
+impl Chunk {
+    /// A new run of original records.
+    pub fn new(first_id: u64, count: u32, bytes: u64, at: SimTime) -> Self {
+        Chunk {
+            first_id,
+            count,
+            bytes,
+            ingest: at,
+            flags: 0,
+        }
+    }
+
+    /// A copy of these records that a producer resent after a lost acknowledgement (F3):
+    /// it can only ever add `duplicates`, never a fate.
+    pub fn as_copy(mut self) -> Self {
+        self.flags |= COPY;
+        self
+    }
+
+    /// True for a resent copy (see [`Chunk::as_copy`]).
+    pub fn is_copy(&self) -> bool {
+        self.flags & COPY != 0
+    }
+
+    /// True once these records reached the destination (their fate is settled, even if the
+    /// stream, not having seen the acknowledgement, still carries them).
+    pub fn is_delivered(&self) -> bool {
+        self.flags & DELIVERED != 0
+    }
+
+    /// Marks the records as delivered.
+    pub fn mark_delivered(&mut self) {
+        self.flags |= DELIVERED;
+    }
+
+    /// True when the records still await a fate: originals not yet delivered.
+    pub fn is_unsettled(&self) -> bool {
+        self.flags == 0
+    }
+
+    /// Bytes of one record, rounded up.
+    pub fn record_bytes(&self) -> u64 {
+        self.bytes.div_ceil(u64::from(self.count.max(1)))
+    }
+
+    /// Splits off and returns the first `k` records (`0 < k < count`); bytes are shared in
+    /// proportion, rounded down for the front part.
+    pub fn split_front(&mut self, k: u32) -> Chunk {
+        debug_assert!(k > 0 && k < self.count);
+        let front_bytes = (u128::from(self.bytes) * u128::from(k) / u128::from(self.count)) as u64;
+        let front = Chunk {
+            first_id: self.first_id,
+            count: k,
+            bytes: front_bytes,
+            ingest: self.ingest,
+            flags: self.flags,
+        };
+        self.first_id += u64::from(k);
+        self.count -= k;
+        self.bytes -= front_bytes;
+        front
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_records_and_bytes() {
+        let mut c = Chunk::new(10, 7, 700, SimTime(5));
+        let f = c.split_front(3);
+        assert_eq!((f.first_id, f.count, f.bytes), (10, 3, 300));
+        assert_eq!((c.first_id, c.count, c.bytes), (13, 4, 400));
+        assert_eq!(c.record_bytes(), 100);
+    }
+}

@@ -1,0 +1,81 @@
+//! The Firehose model: producers and the stream's quotas (I1-I3), the buffer (B1-B3), S3
+//! delivery with retries and head-of-line blocking (S1-S2), and the retention window (I4).
+//!
+//! [`simulate`] runs a scenario to its end and returns a [`RunOutput`]. Records move as
+//! [`Chunk`]s; the [`crate::ledger::Ledger`] settles them.
+
+pub mod chunk;
+pub mod faults;
+pub mod source;
+mod stream;
+pub mod trace;
+
+pub use chunk::Chunk;
+pub use stream::simulate;
+pub use trace::{FlushReason, Outcome, TraceEvent};
+
+use crate::engine::SimDuration;
+use crate::ledger::{DurationSummary, RecordCounts};
+use crate::scenario::Scenario;
+use serde::Serialize;
+
+/// Calls to one external service.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct CallCounts {
+    /// Distinct batches (flushes) that made at least one attempt.
+    pub batches: u64,
+    /// Every try.
+    pub attempts: u64,
+    /// Tries that failed (including tries whose acknowledgement was lost).
+    pub failed: u64,
+}
+
+/// Counts of every kind of call in a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Calls {
+    /// `PutRecordBatch` calls: `attempts` counts first tries and resends; `failed` the calls
+    /// with any refused record (T6).
+    pub put_record_batch: CallCounts,
+    /// PUTs to the stream's bucket (T11).
+    pub s3_put: CallCounts,
+    /// Objects written to the stream's bucket.
+    pub s3_objects: u64,
+    /// Bytes written to the stream's bucket (uncompressed).
+    pub s3_bytes: u64,
+}
+
+/// Options of one run that are not part of the scenario.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// Overrides the scenario's seed.
+    pub seed: Option<u64>,
+    /// Keeps a trace of flushes, attempts and expiries (for tests and `--trace`).
+    pub trace: bool,
+}
+
+/// Everything a finished run knows.
+#[derive(Debug, Clone)]
+pub struct RunOutput {
+    /// The scenario as run (with the seed actually used).
+    pub scenario: Scenario,
+    /// Fates (F1-F3).
+    pub records: RecordCounts,
+    /// Latency of delivered records (F4).
+    pub latency: DurationSummary,
+    /// Producers' added wait from first try to acceptance, over ingested records.
+    pub producer_wait: DurationSummary,
+    /// Records accepted only after a resend.
+    pub records_resent: u64,
+    /// Refusals by the quota (CloudWatch `ThrottledRecords`).
+    pub throttled_records: u64,
+    /// The longest a record stayed in the stream undelivered (`DataFreshness` max).
+    pub data_freshness_max: SimDuration,
+    /// Calls made.
+    pub calls: Calls,
+    /// The trace, when asked for.
+    pub trace: Vec<TraceEvent>,
+    /// Events handled (each `PutRecordBatch` call counts as one).
+    pub events: u64,
+    /// Events that went through the event queue.
+    pub queue_events: u64,
+}

@@ -1,0 +1,68 @@
+//! An optional trace of what happened when: buffer flushes, S3 attempts and expiries.
+
+use crate::engine::SimTime;
+use serde::Serialize;
+
+/// Why a buffer flushed (B1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum FlushReason {
+    /// The size hint was reached.
+    Size,
+    /// The interval since the first record elapsed.
+    Interval,
+    /// Interval 0: every call is flushed at once.
+    Immediate,
+}
+
+/// How an attempt ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Outcome {
+    /// Succeeded and acknowledged.
+    Ok,
+    /// Failed.
+    Failed,
+    /// Succeeded at the target, reported failed (`AckLost`).
+    AckLost,
+}
+
+/// One traced happening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum TraceEvent {
+    /// The destination buffer flushed batch `batch`.
+    Flush {
+        /// When.
+        at: SimTime,
+        /// Batch id (1, 2, ... in flush order).
+        batch: u64,
+        /// Records in it.
+        records: u64,
+        /// Bytes in it.
+        bytes: u64,
+        /// Why.
+        reason: FlushReason,
+    },
+    /// An S3 PUT attempt of batch `batch`.
+    S3Attempt {
+        /// Batch id.
+        batch: u64,
+        /// 1 for the first attempt.
+        attempt: u32,
+        /// Start time.
+        start: SimTime,
+        /// End time.
+        end: SimTime,
+        /// Records carried.
+        records: u64,
+        /// How it ended.
+        outcome: Outcome,
+    },
+    /// Records of batch `batch` expired at the start of an attempt (T12).
+    Expired {
+        /// When.
+        at: SimTime,
+        /// Batch id.
+        batch: u64,
+        /// Records expired.
+        records: u64,
+    },
+}

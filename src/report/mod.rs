@@ -1,0 +1,216 @@
+//! Rendering a finished run: the JSON report of the contract in DESIGN.md, a text summary for
+//! a design review, and Markdown.
+
+mod text;
+
+pub use text::{markdown, text};
+
+use crate::ledger::{DurationSummary, RecordCounts};
+use crate::model::RunOutput;
+use crate::scenario::Destination;
+use serde::Serialize;
+
+/// `calls.put_record_batch`.
+#[derive(Debug, Clone, Serialize)]
+pub struct IngestCalls {
+    /// Calls, first tries and resends.
+    pub attempts: u64,
+    /// Calls with any refused record, or whose acknowledgement was lost.
+    pub failed: u64,
+}
+
+/// `calls.lambda`, `calls.s3_put`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchCalls {
+    /// Distinct batches.
+    pub batches: u64,
+    /// Every try.
+    pub attempts: u64,
+    /// Failed tries.
+    pub failed: u64,
+}
+
+/// `calls.redshift_copy`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CopyCalls {
+    /// Distinct COPY batches.
+    pub batches: u64,
+    /// Every try.
+    pub attempts: u64,
+    /// Failed tries.
+    pub failed: u64,
+    /// Batches skipped after the retry duration.
+    pub skipped_batches: u64,
+    /// Most attempts one batch took.
+    pub max_attempts_per_batch: u64,
+}
+
+/// `calls.opensearch_bulk`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BulkCalls {
+    /// Distinct bulk requests.
+    pub batches: u64,
+    /// Every try.
+    pub attempts: u64,
+    /// Failed tries.
+    pub failed: u64,
+    /// Requests skipped after the retry duration.
+    pub skipped_batches: u64,
+}
+
+/// The `calls` section.
+#[derive(Debug, Clone, Serialize)]
+pub struct CallsReport {
+    /// `PutRecordBatch`.
+    pub put_record_batch: IngestCalls,
+    /// Lambda invocations (zeros until the transform exists).
+    pub lambda: BatchCalls,
+    /// PUTs to the stream's bucket.
+    pub s3_put: BatchCalls,
+    /// Redshift COPY commands (zeros without a Redshift destination).
+    pub redshift_copy: CopyCalls,
+    /// OpenSearch bulk requests (zeros without an OpenSearch destination).
+    pub opensearch_bulk: BulkCalls,
+}
+
+/// The producers' side of ingest (I3).
+#[derive(Debug, Clone, Serialize)]
+pub struct ProducersReport {
+    /// Wait from a record's first try to its acceptance, over ingested records.
+    pub wait_seconds: DurationSummary,
+    /// Records accepted only after at least one resend.
+    pub records_resent: u64,
+    /// Refusals by the quota, counting each refusal (CloudWatch `ThrottledRecords`).
+    pub throttled_records: u64,
+}
+
+/// What was written to the stream's bucket.
+#[derive(Debug, Clone, Serialize)]
+pub struct S3Report {
+    /// Objects written.
+    pub objects: u64,
+    /// Bytes written (before compression).
+    pub bytes: u64,
+}
+
+/// The JSON report. Keys come in this order, always (DESIGN.md's contract first, additions
+/// after).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// Simulated time in seconds.
+    pub simulated_seconds: serde_json::Number,
+    /// `s3`, `redshift` or `opensearch`.
+    pub destination: &'static str,
+    /// Fates (F1-F3).
+    pub records: RecordCounts,
+    /// Latency of delivered records (F4, T7).
+    pub latency_seconds: DurationSummary,
+    /// Longest time a record stayed in the stream undelivered.
+    pub data_freshness_max_seconds: f64,
+    /// Calls per service.
+    pub calls: CallsReport,
+    /// Producers' retries and wait.
+    pub producers: ProducersReport,
+    /// Objects in the stream's bucket.
+    pub s3: S3Report,
+}
+
+impl Report {
+    /// The report of a finished run.
+    pub fn new(out: &RunOutput) -> Self {
+        let secs = out.scenario.duration.0;
+        let simulated_seconds = if secs.is_multiple_of(1_000_000) {
+            serde_json::Number::from(secs / 1_000_000)
+        } else {
+            serde_json::Number::from_f64(secs as f64 / 1e6).unwrap_or_else(|| 0.into())
+        };
+        let zero = BatchCalls {
+            batches: 0,
+            attempts: 0,
+            failed: 0,
+        };
+        let c = &out.calls;
+        Report {
+            scenario: out.scenario.name.clone(),
+            seed: out.scenario.seed,
+            simulated_seconds,
+            destination: match out.scenario.destination {
+                Destination::S3(_) => "s3",
+            },
+            records: out.records.clone(),
+            latency_seconds: out.latency.clone(),
+            data_freshness_max_seconds: out.data_freshness_max.as_secs_f64(),
+            calls: CallsReport {
+                put_record_batch: IngestCalls {
+                    attempts: c.put_record_batch.attempts,
+                    failed: c.put_record_batch.failed,
+                },
+                lambda: zero.clone(),
+                s3_put: BatchCalls {
+                    batches: c.s3_put.batches,
+                    attempts: c.s3_put.attempts,
+                    failed: c.s3_put.failed,
+                },
+                redshift_copy: CopyCalls {
+                    batches: 0,
+                    attempts: 0,
+                    failed: 0,
+                    skipped_batches: 0,
+                    max_attempts_per_batch: 0,
+                },
+                opensearch_bulk: BulkCalls {
+                    batches: 0,
+                    attempts: 0,
+                    failed: 0,
+                    skipped_batches: 0,
+                },
+            },
+            producers: ProducersReport {
+                wait_seconds: out.producer_wait.clone(),
+                records_resent: out.records_resent,
+                throttled_records: out.throttled_records,
+            },
+            s3: S3Report {
+                objects: c.s3_objects,
+                bytes: c.s3_bytes,
+            },
+        }
+    }
+
+    /// The report as pretty JSON with a final newline; byte-identical for the same run.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self)
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        s.push('\n');
+        s
+    }
+}
+
+/// Counts of [`RecordCounts`] other than produced, in report order, with labels.
+pub(crate) fn fate_rows(r: &RecordCounts) -> [(&'static str, u64, &'static str); 7] {
+    [
+        ("delivered", r.delivered, "reached the destination"),
+        ("dropped", r.dropped, "dropped by the transform (intended)"),
+        (
+            "processing_failed",
+            r.processing_failed,
+            "transform failed; in S3 (processing-failed)",
+        ),
+        ("skipped", r.skipped, "destination gave up; in S3"),
+        (
+            "expired",
+            r.expired,
+            "not delivered within the retention window: gone",
+        ),
+        ("rejected", r.rejected, "never accepted by the stream: gone"),
+        (
+            "in_flight",
+            r.in_flight,
+            "still in the pipeline when the run ended",
+        ),
+    ]
+}

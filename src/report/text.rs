@@ -1,0 +1,325 @@
+//! The text and Markdown reports: what an architect pastes into a design review.
+
+use super::{Report, fate_rows};
+use crate::engine::SimDuration;
+use crate::ledger::DurationSummary;
+use crate::model::RunOutput;
+use crate::scenario::{Destination, Fault, Quota, Rate, Scenario, SizeDist, Source};
+use std::fmt::Write;
+
+/// `1234567` as `1,234,567`.
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+fn percent(n: u64, of: u64) -> String {
+    if of == 0 {
+        "-".into()
+    } else {
+        format!("{:.2}%", n as f64 * 100.0 / of as f64)
+    }
+}
+
+/// Seconds, with a readable form beside long values: `3725.10 s (1h2m5s)`.
+fn secs(s: f64) -> String {
+    if s >= 120.0 {
+        format!(
+            "{s:.2} s ({})",
+            SimDuration((s * 1e6) as u64 / 1_000_000 * 1_000_000)
+        )
+    } else {
+        format!("{s:.3} s")
+    }
+}
+
+fn rate_text(r: &Rate) -> String {
+    match r {
+        Rate::Constant(x) => format!("constant {x} records/s"),
+        Rate::Poisson(x) => format!("Poisson, mean {x} records/s"),
+        Rate::Steps(steps) => {
+            let parts: Vec<String> = steps
+                .iter()
+                .map(|(t, x)| format!("{x}/s from {t}"))
+                .collect();
+            format!("steps: {}", parts.join(", "))
+        }
+        Rate::Diurnal {
+            mean,
+            amplitude,
+            period,
+        } => format!("diurnal, mean {mean} records/s, amplitude {amplitude}, period {period}"),
+    }
+}
+
+fn size_text(s: &SizeDist) -> String {
+    match s {
+        SizeDist::Fixed(n) => format!("{n} B records"),
+        SizeDist::Uniform(a, b) => format!("records of {a}-{b} B"),
+        SizeDist::LogNormal { median, p99 } => {
+            format!("records log-normal, median {median} B, p99 {p99} B")
+        }
+    }
+}
+
+fn window_text(f: &Fault) -> String {
+    let (from, until) = f.window();
+    match (from.0, until.0) {
+        (0, u64::MAX) => "always".into(),
+        (_, u64::MAX) => format!("from {from}"),
+        _ => format!("from {from} until {until}"),
+    }
+}
+
+fn fault_text(f: &Fault) -> String {
+    let what = match f {
+        Fault::Outage { .. } => "every call fails".to_string(),
+        Fault::Errors { probability, .. } => format!("calls fail with probability {probability}"),
+        Fault::Slow { factor, .. } => format!("calls take {factor}x as long"),
+        Fault::AckLost { probability, .. } => {
+            format!("acknowledgements lost with probability {probability}")
+        }
+        Fault::Throttle { factor, .. } => format!("quotas x{factor}"),
+    };
+    format!(
+        "{} on {:?}: {what}, {}",
+        f.kind(),
+        f.target(),
+        window_text(f)
+    )
+}
+
+/// The scenario's key settings as (label, value) lines.
+fn settings(s: &Scenario) -> Vec<(String, String)> {
+    let mut rows = Vec::new();
+    for src in &s.sources {
+        let Source::DirectPut(p) = src;
+        rows.push((
+            format!("source {}", p.name),
+            format!(
+                "{}, {} records per call, {}, up to {} resends",
+                rate_text(&p.rate),
+                p.records_per_call,
+                size_text(&p.record_bytes),
+                p.max_retries
+            ),
+        ));
+    }
+    let q = s.stream.quota.limits();
+    let name = match s.stream.quota {
+        Quota::Large => "Large",
+        Quota::Standard => "Standard",
+        Quota::Custom { .. } => "Custom",
+    };
+    rows.push((
+        "quota".into(),
+        format!(
+            "{name}: {} records/s, {} requests/s, {} B/s",
+            grouped(q.records),
+            grouped(q.requests),
+            grouped(q.bytes)
+        ),
+    ));
+    rows.push(("retention".into(), s.stream.retention.to_string()));
+    let Destination::S3(d) = &s.destination;
+    rows.push((
+        "S3 buffering".into(),
+        format!(
+            "{} MiB or {} s, whichever first",
+            d.buffering_hints.size_in_mbs, d.buffering_hints.interval_in_seconds
+        ),
+    ));
+    let s3 = &s.services.s3;
+    rows.push((
+        "S3 PUT".into(),
+        format!(
+            "{} + {} per MiB; retried every {} after a failure",
+            s3.put_time.base, s3.put_time.per_mib, s3.retry_interval
+        ),
+    ));
+    if s.faults.is_empty() {
+        rows.push(("faults".into(), "none".into()));
+    }
+    for f in &s.faults {
+        rows.push(("fault".into(), fault_text(f)));
+    }
+    rows
+}
+
+fn summary_line(d: &DurationSummary) -> String {
+    format!(
+        "mean {}, p50 {}, p90 {}, p99 {}, p99.9 {}, max {}",
+        secs(d.mean),
+        secs(d.p50),
+        secs(d.p90),
+        secs(d.p99),
+        secs(d.p999),
+        secs(d.max)
+    )
+}
+
+/// The plain-text report.
+pub fn text(out: &RunOutput) -> String {
+    let r = Report::new(out);
+    let rec = &r.records;
+    let mut s = String::new();
+    let _ = writeln!(s, "firehose-sim: {} (seed {})", r.scenario, r.seed);
+    let _ = writeln!(
+        s,
+        "Simulated {} of a Direct PUT delivery stream to S3.\n",
+        out.scenario.duration
+    );
+    let _ = writeln!(s, "Settings");
+    for (k, v) in settings(&out.scenario) {
+        let _ = writeln!(s, "  {k:<18} {v}");
+    }
+    let _ = writeln!(s, "\nRecords                      count      share");
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>14} {:>10}",
+        "produced",
+        grouped(rec.produced),
+        "100.00%"
+    );
+    for (name, n, what) in fate_rows(rec) {
+        let _ = writeln!(
+            s,
+            "  {:<18} {:>14} {:>10}   {what}",
+            name,
+            grouped(n),
+            percent(n, rec.produced)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>14} {:>10}   rejected + expired",
+        "LOST",
+        grouped(rec.lost),
+        percent(rec.lost, rec.produced)
+    );
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>14} {:>10}   processing_failed + skipped (in S3, not at the destination)",
+        "recoverable",
+        grouped(rec.recoverable),
+        percent(rec.recoverable, rec.produced)
+    );
+    let _ = writeln!(
+        s,
+        "  {:<18} {:>14} {:>10}   extra copies delivered (at-least-once)",
+        "duplicates",
+        grouped(rec.duplicates),
+        ""
+    );
+    let _ = writeln!(
+        s,
+        "\nLatency, ingest to first delivery ({} records)\n  {}",
+        grouped(r.latency_seconds.count),
+        summary_line(&r.latency_seconds)
+    );
+    let _ = writeln!(
+        s,
+        "  oldest record waited at most {} in the stream (DataFreshness max)",
+        secs(r.data_freshness_max_seconds)
+    );
+    let p = &r.producers;
+    let _ = writeln!(
+        s,
+        "\nProducers (wait before acceptance, not part of latency)\n  {} records accepted after a resend; {} quota refusals\n  wait {}",
+        grouped(p.records_resent),
+        grouped(p.throttled_records),
+        summary_line(&p.wait_seconds)
+    );
+    let c = &r.calls;
+    let _ = writeln!(
+        s,
+        "\nCalls\n  PutRecordBatch   {} calls, {} failed\n  S3 PUT           {} objects written, {} attempts for {} batches, {} failed",
+        grouped(c.put_record_batch.attempts),
+        grouped(c.put_record_batch.failed),
+        grouped(r.s3.objects),
+        grouped(c.s3_put.attempts),
+        grouped(c.s3_put.batches),
+        grouped(c.s3_put.failed)
+    );
+    s
+}
+
+/// The Markdown report.
+pub fn markdown(out: &RunOutput) -> String {
+    let r = Report::new(out);
+    let rec = &r.records;
+    let mut s = String::new();
+    let _ = writeln!(s, "# {} (seed {})\n", r.scenario, r.seed);
+    let _ = writeln!(
+        s,
+        "Simulated {} of a Direct PUT delivery stream to S3.\n\n## Settings\n\n| setting | value |\n|---|---|",
+        out.scenario.duration
+    );
+    for (k, v) in settings(&out.scenario) {
+        let _ = writeln!(s, "| {k} | {v} |");
+    }
+    let _ = writeln!(
+        s,
+        "\n## Records\n\n| fate | records | share | meaning |\n|---|---:|---:|---|\n| produced | {} | 100.00% | |",
+        grouped(rec.produced)
+    );
+    for (name, n, what) in fate_rows(rec) {
+        let _ = writeln!(
+            s,
+            "| {name} | {} | {} | {what} |",
+            grouped(n),
+            percent(n, rec.produced)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "| **lost** | **{}** | **{}** | rejected + expired |\n| recoverable | {} | {} | processing_failed + skipped |\n| duplicates | {} | | extra copies delivered |",
+        grouped(rec.lost),
+        percent(rec.lost, rec.produced),
+        grouped(rec.recoverable),
+        percent(rec.recoverable, rec.produced),
+        grouped(rec.duplicates)
+    );
+    let l = &r.latency_seconds;
+    let w = &r.producers.wait_seconds;
+    let _ = writeln!(
+        s,
+        "\n## Latency\n\n| | mean | p50 | p90 | p99 | p99.9 | max |\n|---|---:|---:|---:|---:|---:|---:|"
+    );
+    for (name, d) in [
+        ("ingest to first delivery", l),
+        ("producer wait before acceptance", w),
+    ] {
+        let _ = writeln!(
+            s,
+            "| {name} | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} s |",
+            d.mean, d.p50, d.p90, d.p99, d.p999, d.max
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nDataFreshness max: {}. Records accepted after a resend: {}; quota refusals: {}.",
+        secs(r.data_freshness_max_seconds),
+        grouped(r.producers.records_resent),
+        grouped(r.producers.throttled_records)
+    );
+    let c = &r.calls;
+    let _ = writeln!(
+        s,
+        "\n## Calls\n\n| call | batches | attempts | failed |\n|---|---:|---:|---:|\n| PutRecordBatch | | {} | {} |\n| S3 PUT | {} | {} | {} |\n\nObjects written to S3: {}.",
+        grouped(c.put_record_batch.attempts),
+        grouped(c.put_record_batch.failed),
+        grouped(c.s3_put.batches),
+        grouped(c.s3_put.attempts),
+        grouped(c.s3_put.failed),
+        grouped(r.s3.objects)
+    );
+    s
+}

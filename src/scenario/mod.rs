@@ -1,0 +1,177 @@
+//! Scenario files: the RON schema, its defaults, and validation against the AWS ranges.
+//!
+//! [`parse`] and [`load`] turn a text into a checked [`Scenario`] or into a [`ScenarioError`]
+//! that names the file, line and column, the field, the value and what is allowed.
+
+pub mod locate;
+mod types;
+mod validate;
+
+pub use validate::{MAX_CALL_BYTES, MAX_RATE, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL};
+
+pub use types::*;
+
+use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
+use locate::{Locator, line_col, offset_of};
+use ron::extensions::Extensions;
+use std::fmt;
+use std::path::Path;
+
+/// One problem in a scenario, with its place in the file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    /// 1-based line (0 when the problem is not in the text, e.g. an unreadable file).
+    pub line: usize,
+    /// 1-based column.
+    pub col: usize,
+    /// What is wrong and what is allowed.
+    pub message: String,
+    /// The span to underline, in bytes.
+    span: Option<std::ops::Range<usize>>,
+}
+
+/// Why a scenario could not be used. Its `Display` is the full message for the user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioError {
+    /// The file name as given.
+    pub file: String,
+    /// Every problem found (at least one).
+    pub problems: Vec<Problem>,
+    source_text: Option<String>,
+}
+
+impl std::error::Error for ScenarioError {}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let renderer = Renderer::plain();
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            if p.line == 0 {
+                write!(f, "error: {}: {}", self.file, p.message)?;
+                continue;
+            }
+            let title = format!("{}:{}:{}: {}", self.file, p.line, p.col, p.message);
+            match (&self.source_text, &p.span) {
+                (Some(src), Some(span)) => {
+                    let span = span.start.min(src.len())..span.end.min(src.len());
+                    let report = &[Level::ERROR.primary_title(&title).element(
+                        Snippet::source(src.as_str())
+                            .path(self.file.as_str())
+                            .annotation(AnnotationKind::Primary.span(span)),
+                    )];
+                    write!(f, "{}", renderer.render(report))?;
+                }
+                _ => write!(f, "error: {title}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The RON options every scenario is read (and printed) with.
+pub fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
+}
+
+/// Reads and checks the scenario file at `path`.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        problems: vec![Problem {
+            line: 0,
+            col: 0,
+            message: format!("cannot read the scenario file: {e}"),
+            span: None,
+        }],
+        source_text: None,
+    })?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            let good = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+            let good = String::from_utf8_lossy(good);
+            let (line, col) = line_col(&good, good.len());
+            return Err(ScenarioError {
+                file,
+                problems: vec![Problem {
+                    line,
+                    col,
+                    message: "the file is not UTF-8 text: a scenario is a RON text file".into(),
+                    span: None,
+                }],
+                source_text: None,
+            });
+        }
+    };
+    parse(&text, &file)
+}
+
+/// Parses and checks a scenario text; `file` names it in messages.
+pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+    let err = |problems| ScenarioError {
+        file: file.to_string(),
+        problems,
+        source_text: Some(text.to_string()),
+    };
+    if text.trim().is_empty() {
+        return Err(err(vec![Problem {
+            line: 1,
+            col: 1,
+            message: "the file is empty: a scenario starts with `Scenario(` (see the README)"
+                .into(),
+            span: None,
+        }]));
+    }
+    let scenario: Scenario = match ron_options().from_str(text) {
+        Ok(s) => s,
+        Err(e) => {
+            let start = offset_of(text, e.span.start.line, e.span.start.col);
+            let end = offset_of(text, e.span.end.line, e.span.end.col).max(start);
+            let end = if end == start {
+                (start + 1).min(text.len())
+            } else {
+                end
+            };
+            return Err(err(vec![Problem {
+                line: e.span.start.line.max(1),
+                col: e.span.start.col.max(1),
+                message: e.code.to_string(),
+                span: Some(start..end),
+            }]));
+        }
+    };
+    let invalid = validate::validate(&scenario);
+    if invalid.is_empty() {
+        return Ok(scenario);
+    }
+    let locator = Locator::new(text);
+    let problems = invalid
+        .into_iter()
+        .map(|v| {
+            let span = locator.find(&v.path);
+            let (line, col) = span.as_ref().map_or((1, 1), |r| line_col(text, r.start));
+            Problem {
+                line,
+                col,
+                message: format!("{}: {}", v.path, v.message),
+                span,
+            }
+        })
+        .collect();
+    Err(err(problems))
+}
+
+/// Prints a scenario as RON with every default filled in (what `validate` shows).
+pub fn to_ron(s: &Scenario) -> String {
+    let config = ron::ser::PrettyConfig::new()
+        .struct_names(true)
+        .extensions(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+    ron_options()
+        .to_string_pretty(s, config)
+        .unwrap_or_else(|e| format!("// cannot print the scenario: {e}"))
+}

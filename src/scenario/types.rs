@@ -1,0 +1,487 @@
+//! The scenario schema (RON). Field names follow the Firehose API in snake_case where one
+//! exists; every omitted field has the default documented here and in the README.
+
+use crate::engine::SimDuration;
+use serde::{Deserialize, Serialize};
+
+/// Bytes in one MiB (T2: AWS's "MB" hints are read as MiB).
+pub const MIB: u64 = 1_048_576;
+
+/// A whole scenario: workload, stream configuration, services model and faults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A name for reports.
+    pub name: String,
+    /// Seed of every random stream (default 1); `run --seed` overrides it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time; nothing happens at or after it (T1).
+    pub duration: SimDuration,
+    /// The producers.
+    pub sources: Vec<Source>,
+    /// The delivery stream's own settings.
+    #[serde(default)]
+    pub stream: StreamConfig,
+    /// Where the stream delivers.
+    pub destination: Destination,
+    /// How the services around the stream behave (model assumptions).
+    #[serde(default)]
+    pub services: Services,
+    /// What goes wrong.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+/// A producer of records.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Source {
+    /// A producer calling `PutRecordBatch` on a Direct PUT stream.
+    DirectPut(DirectPut),
+}
+
+/// A Direct PUT producer (I1-I3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DirectPut {
+    /// Name, unique among sources.
+    pub name: String,
+    /// Records per second.
+    pub rate: Rate,
+    /// Records per `PutRecordBatch` call, 1-500 (default 100).
+    #[serde(default = "default_records_per_call")]
+    pub records_per_call: u32,
+    /// Size of one record in bytes (default `Fixed(1024)`).
+    #[serde(default = "default_record_bytes")]
+    pub record_bytes: SizeDist,
+    /// How often the producer resends refused records, 0-20 (default 3, as the AWS SDKs).
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// Pause before a resend (assumption: full jitter, `initial` doubling up to `max`).
+    #[serde(default)]
+    pub backoff: Backoff,
+}
+
+fn default_records_per_call() -> u32 {
+    100
+}
+fn default_record_bytes() -> SizeDist {
+    SizeDist::Fixed(1024)
+}
+fn default_max_retries() -> u32 {
+    3
+}
+
+/// Exponential backoff with full jitter: retry n waits a uniform draw in
+/// `[0, min(max, initial * 2^(n-1))]`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backoff {
+    /// The cap of the first pause (default 100 ms).
+    #[serde(default = "default_backoff_initial")]
+    pub initial: SimDuration,
+    /// The largest cap (default 20 s).
+    #[serde(default = "default_backoff_max")]
+    pub max: SimDuration,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: default_backoff_initial(),
+            max: default_backoff_max(),
+        }
+    }
+}
+
+fn default_backoff_initial() -> SimDuration {
+    SimDuration::from_millis(100)
+}
+fn default_backoff_max() -> SimDuration {
+    SimDuration::from_secs(20)
+}
+
+/// Arrival rate of records (records per second).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Rate {
+    /// Evenly spaced calls: call k at `floor(k * records_per_call / rate)` s (T1).
+    Constant(f64),
+    /// Calls form a Poisson process with this mean record rate.
+    Poisson(f64),
+    /// A piecewise-constant rate: `(from, rate)` pairs in increasing time; zero before the
+    /// first step.
+    Steps(Vec<(SimDuration, f64)>),
+    /// `mean * (1 + amplitude * sin(2 pi t / period))`.
+    Diurnal {
+        /// The mean rate.
+        mean: f64,
+        /// Relative swing, 0-1.
+        amplitude: f64,
+        /// Length of one cycle.
+        period: SimDuration,
+    },
+}
+
+/// Distribution of record sizes in bytes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum SizeDist {
+    /// Every record has this size.
+    Fixed(u64),
+    /// Uniform between the two bounds, inclusive.
+    Uniform(u64, u64),
+    /// Log-normal with this median and 99th percentile, clipped to 1..=1,024,000 bytes.
+    LogNormal {
+        /// Median size.
+        median: u64,
+        /// 99th percentile size.
+        p99: u64,
+    },
+}
+
+/// The delivery stream's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamConfig {
+    /// Per-second ingest quotas (I2), default `Large`.
+    #[serde(default)]
+    pub quota: Quota,
+    /// How long an undelivered record is kept (I4), 1 s-24 h, default 24 h.
+    #[serde(default = "default_retention")]
+    pub retention: SimDuration,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            quota: Quota::default(),
+            retention: default_retention(),
+        }
+    }
+}
+
+fn default_retention() -> SimDuration {
+    SimDuration::from_secs(86_400)
+}
+
+/// Ingest quotas (I2).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Quota {
+    /// us-east-1, us-west-2, eu-west-1: 500,000 records/s, 2,000 requests/s, 5 MiB/s.
+    #[default]
+    Large,
+    /// Other regions: 100,000 records/s, 1,000 requests/s, 1 MiB/s.
+    Standard,
+    /// Any other values.
+    Custom {
+        /// Records per second.
+        records_per_second: u64,
+        /// `PutRecordBatch` requests per second.
+        requests_per_second: u64,
+        /// Bytes per second.
+        bytes_per_second: u64,
+    },
+}
+
+/// Quota values in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaLimits {
+    /// Records per second.
+    pub records: u64,
+    /// Requests per second.
+    pub requests: u64,
+    /// Bytes per second.
+    pub bytes: u64,
+}
+
+impl Quota {
+    /// The per-second limits of this preset.
+    pub fn limits(&self) -> QuotaLimits {
+        match *self {
+            Quota::Large => QuotaLimits {
+                records: 500_000,
+                requests: 2_000,
+                bytes: 5 * MIB,
+            },
+            Quota::Standard => QuotaLimits {
+                records: 100_000,
+                requests: 1_000,
+                bytes: MIB,
+            },
+            Quota::Custom {
+                records_per_second,
+                requests_per_second,
+                bytes_per_second,
+            } => QuotaLimits {
+                records: records_per_second,
+                requests: requests_per_second,
+                bytes: bytes_per_second,
+            },
+        }
+    }
+}
+
+/// Where records go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Destination {
+    /// Amazon S3.
+    S3(S3Destination),
+}
+
+/// An S3 destination.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Destination {
+    /// Buffering hints (B3: 1-128 MiB, 0-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub buffering_hints: BufferingHints,
+}
+
+/// Buffering hints (B1-B3).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BufferingHints {
+    /// Size hint in MiB (default 5).
+    #[serde(default = "default_size_in_mbs")]
+    pub size_in_mbs: u32,
+    /// Interval hint in seconds (default 300; 0 flushes every call at once).
+    #[serde(default = "default_interval_in_seconds")]
+    pub interval_in_seconds: u32,
+}
+
+impl Default for BufferingHints {
+    fn default() -> Self {
+        BufferingHints {
+            size_in_mbs: default_size_in_mbs(),
+            interval_in_seconds: default_interval_in_seconds(),
+        }
+    }
+}
+
+fn default_size_in_mbs() -> u32 {
+    5
+}
+fn default_interval_in_seconds() -> u32 {
+    300
+}
+
+/// How the services around the stream behave: the model's assumptions.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Services {
+    /// The stream's `PutRecordBatch` endpoint.
+    #[serde(default)]
+    pub ingest: IngestService,
+    /// The stream's S3 bucket.
+    #[serde(default)]
+    pub s3: S3Service,
+}
+
+/// A call's duration: `base + per_mib * bytes / MiB`, rounded down to whole microseconds (T8).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallTime {
+    /// Fixed part.
+    #[serde(default)]
+    pub base: SimDuration,
+    /// Part per MiB carried.
+    #[serde(default)]
+    pub per_mib: SimDuration,
+}
+
+impl CallTime {
+    /// The time of a call carrying `bytes`.
+    pub fn for_bytes(&self, bytes: u64) -> SimDuration {
+        let per = (u128::from(self.per_mib.0) * u128::from(bytes) / u128::from(MIB)) as u64;
+        self.base + SimDuration(per)
+    }
+}
+
+/// The `PutRecordBatch` endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestService {
+    /// Time of one call (default 0: records are ingested at the instant they are sent, T1).
+    #[serde(default = "default_ingest_time")]
+    pub put_time: CallTime,
+}
+
+impl Default for IngestService {
+    fn default() -> Self {
+        IngestService {
+            put_time: default_ingest_time(),
+        }
+    }
+}
+
+fn default_ingest_time() -> CallTime {
+    CallTime {
+        base: SimDuration::ZERO,
+        per_mib: SimDuration::ZERO,
+    }
+}
+
+/// The stream's S3 bucket.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Service {
+    /// Time of one PUT (default 100 ms + 10 ms per MiB).
+    #[serde(default = "default_s3_put_time")]
+    pub put_time: CallTime,
+    /// Pause after a failed PUT before the next attempt (S1 assumption, default 5 s).
+    #[serde(default = "default_s3_retry_interval")]
+    pub retry_interval: SimDuration,
+}
+
+impl Default for S3Service {
+    fn default() -> Self {
+        S3Service {
+            put_time: default_s3_put_time(),
+            retry_interval: default_s3_retry_interval(),
+        }
+    }
+}
+
+fn default_s3_put_time() -> CallTime {
+    CallTime {
+        base: SimDuration::from_millis(100),
+        per_mib: SimDuration::from_millis(10),
+    }
+}
+fn default_s3_retry_interval() -> SimDuration {
+    SimDuration::from_secs(5)
+}
+
+/// What a fault acts on (X1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Target {
+    /// The stream's `PutRecordBatch` endpoint.
+    Ingest,
+    /// The Lambda transform (not yet modelled).
+    Lambda,
+    /// The stream's bucket: destination, intermediate and error prefixes.
+    S3,
+    /// The source record backup bucket (not yet modelled).
+    BackupS3,
+    /// The Redshift cluster (not yet modelled).
+    Redshift,
+    /// The OpenSearch cluster (not yet modelled).
+    OpenSearch,
+}
+
+/// A fault (X1). Every fault takes an optional window `[from, until)`; without one it is
+/// always on. A call is affected when it starts inside the window (T3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Fault {
+    /// Every call fails.
+    Outage {
+        /// What fails.
+        target: Target,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// Each call fails with this probability.
+    Errors {
+        /// What fails.
+        target: Target,
+        /// Probability, 0-1.
+        probability: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// Call times are multiplied by this factor.
+    Slow {
+        /// What slows down.
+        target: Target,
+        /// Factor, greater than 0 and at most 1000.
+        factor: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// The call succeeds at the target but is reported failed, with this probability.
+    AckLost {
+        /// What loses acknowledgements.
+        target: Target,
+        /// Probability, 0-1.
+        probability: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// Quotas (Ingest) are multiplied by this factor for one-second windows starting inside.
+    Throttle {
+        /// What is throttled.
+        target: Target,
+        /// Factor, 0-1.
+        factor: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+}
+
+impl Fault {
+    /// The fault's target.
+    pub fn target(&self) -> Target {
+        match self {
+            Fault::Outage { target, .. }
+            | Fault::Errors { target, .. }
+            | Fault::Slow { target, .. }
+            | Fault::AckLost { target, .. }
+            | Fault::Throttle { target, .. } => *target,
+        }
+    }
+
+    /// The fault's window `[from, until)`; missing ends are the start and the end of time.
+    pub fn window(&self) -> (SimDuration, SimDuration) {
+        let (from, until) = match self {
+            Fault::Outage { from, until, .. }
+            | Fault::Errors { from, until, .. }
+            | Fault::Slow { from, until, .. }
+            | Fault::AckLost { from, until, .. }
+            | Fault::Throttle { from, until, .. } => (*from, *until),
+        };
+        (
+            from.unwrap_or(SimDuration::ZERO),
+            until.unwrap_or(SimDuration(u64::MAX)),
+        )
+    }
+
+    /// The variant's name, as written in a scenario.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::Outage { .. } => "Outage",
+            Fault::Errors { .. } => "Errors",
+            Fault::Slow { .. } => "Slow",
+            Fault::AckLost { .. } => "AckLost",
+            Fault::Throttle { .. } => "Throttle",
+        }
+    }
+}

@@ -1,0 +1,350 @@
+//! Checks a parsed scenario against the AWS ranges (I1, I2, B3, I4) and the structural rules.
+//! Every check names the field's path, the value and what is allowed.
+
+use super::types::*;
+use crate::engine::SimDuration;
+
+/// One failed check.
+pub(super) struct Invalid {
+    pub path: String,
+    pub message: String,
+}
+
+/// Largest record (I1): 1,000 KiB.
+pub const MAX_RECORD_BYTES: u64 = 1_024_000;
+/// Largest `PutRecordBatch` call (I1): 4 MiB.
+pub const MAX_CALL_BYTES: u64 = 4 * MIB;
+/// Most records in one call (I1).
+pub const MAX_RECORDS_PER_CALL: u32 = 500;
+/// Highest rate one source may have, records per second (a limit of the simulator).
+pub const MAX_RATE: f64 = 10_000_000.0;
+
+struct Checker {
+    out: Vec<Invalid>,
+}
+
+impl Checker {
+    fn fail(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.out.push(Invalid {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    fn range_u64(&mut self, path: &str, value: u64, lo: u64, hi: u64, unit: &str) {
+        if value < lo || value > hi {
+            self.fail(
+                path,
+                format!("{value} is out of range: allowed {lo} to {hi}{unit}"),
+            );
+        }
+    }
+
+    fn range_f64(&mut self, path: &str, value: f64, lo: f64, hi: f64, what: &str) {
+        if !value.is_finite() || value < lo || value > hi {
+            self.fail(
+                path,
+                format!("{value} is out of range: allowed {lo} to {hi}{what}"),
+            );
+        }
+    }
+
+    fn range_dur(&mut self, path: &str, value: SimDuration, lo: SimDuration, hi: SimDuration) {
+        if value < lo || value > hi {
+            self.fail(
+                path,
+                format!("\"{value}\" is out of range: allowed \"{lo}\" to \"{hi}\""),
+            );
+        }
+    }
+
+    fn rate(&mut self, path: &str, rate: &Rate) {
+        let per_s = " records per second";
+        match rate {
+            Rate::Constant(r) | Rate::Poisson(r) => {
+                if !(r.is_finite() && *r > 0.0 && *r <= MAX_RATE) {
+                    self.fail(
+                        path,
+                        format!("rate {r} is out of range: allowed more than 0 and at most {MAX_RATE}{per_s}"),
+                    );
+                }
+            }
+            Rate::Steps(steps) => {
+                if steps.is_empty() {
+                    self.fail(path, "Steps needs at least one (from, rate) pair");
+                }
+                for (i, (at, r)) in steps.iter().enumerate() {
+                    self.range_f64(&format!("{path}[0][{i}]"), *r, 0.0, MAX_RATE, per_s);
+                    if i > 0 && *at <= steps[i - 1].0 {
+                        self.fail(
+                            format!("{path}[0][{i}]"),
+                            format!(
+                                "step times must increase: \"{at}\" does not come after \"{}\"",
+                                steps[i - 1].0
+                            ),
+                        );
+                    }
+                }
+            }
+            Rate::Diurnal {
+                mean,
+                amplitude,
+                period,
+            } => {
+                if !(mean.is_finite() && *mean > 0.0 && *mean <= MAX_RATE / 2.0) {
+                    self.fail(
+                        format!("{path}.mean"),
+                        format!(
+                            "{mean} is out of range: allowed more than 0 and at most {}{per_s}",
+                            MAX_RATE / 2.0
+                        ),
+                    );
+                }
+                self.range_f64(&format!("{path}.amplitude"), *amplitude, 0.0, 1.0, "");
+                self.range_dur(
+                    &format!("{path}.period"),
+                    *period,
+                    SimDuration::from_secs(1),
+                    SimDuration::from_secs(366 * 86_400),
+                );
+            }
+        }
+    }
+
+    fn source(&mut self, i: usize, src: &Source, names: &mut Vec<String>) {
+        let Source::DirectPut(p) = src;
+        let base = format!("sources[{i}]");
+        if p.name.trim().is_empty() {
+            self.fail(format!("{base}.name"), "a source needs a name");
+        } else if names.contains(&p.name) {
+            self.fail(
+                format!("{base}.name"),
+                format!(
+                    "\"{}\" is used by another source: names must be unique",
+                    p.name
+                ),
+            );
+        }
+        names.push(p.name.clone());
+        self.rate(&format!("{base}.rate"), &p.rate);
+        self.range_u64(
+            &format!("{base}.records_per_call"),
+            u64::from(p.records_per_call),
+            1,
+            u64::from(MAX_RECORDS_PER_CALL),
+            " records (PutRecordBatch limit, I1)",
+        );
+        let path = format!("{base}.record_bytes");
+        let unit = " bytes (a record is at most 1,000 KiB, I1)";
+        let largest = match p.record_bytes {
+            SizeDist::Fixed(n) => {
+                self.range_u64(&path, n, 1, MAX_RECORD_BYTES, unit);
+                Some(n)
+            }
+            SizeDist::Uniform(a, b) => {
+                self.range_u64(&format!("{path}[0]"), a, 1, MAX_RECORD_BYTES, unit);
+                self.range_u64(&format!("{path}[1]"), b, 1, MAX_RECORD_BYTES, unit);
+                if a > b {
+                    self.fail(
+                        &path,
+                        format!("Uniform({a}, {b}): the lower bound is above the upper"),
+                    );
+                }
+                Some(b)
+            }
+            SizeDist::LogNormal { median, p99 } => {
+                self.range_u64(&format!("{path}.median"), median, 1, MAX_RECORD_BYTES, unit);
+                self.range_u64(&format!("{path}.p99"), p99, 1, MAX_RECORD_BYTES, unit);
+                if median > p99 {
+                    self.fail(
+                        &path,
+                        format!("LogNormal: median {median} is above p99 {p99}"),
+                    );
+                }
+                None
+            }
+        };
+        if let Some(largest) = largest {
+            let call = largest.saturating_mul(u64::from(p.records_per_call));
+            if call > MAX_CALL_BYTES && p.records_per_call <= MAX_RECORDS_PER_CALL {
+                self.fail(
+                    &path,
+                    format!(
+                        "{} records of up to {largest} bytes make a call of {call} bytes: allowed at most 4 MiB = {MAX_CALL_BYTES} bytes per PutRecordBatch call (I1); lower records_per_call or the record size",
+                        p.records_per_call
+                    ),
+                );
+            }
+        }
+        self.range_u64(
+            &format!("{base}.max_retries"),
+            u64::from(p.max_retries),
+            0,
+            20,
+            " retries",
+        );
+        self.range_dur(
+            &format!("{base}.backoff.initial"),
+            p.backoff.initial,
+            SimDuration::from_millis(1),
+            SimDuration::from_secs(3600),
+        );
+        self.range_dur(
+            &format!("{base}.backoff.max"),
+            p.backoff.max,
+            p.backoff.initial,
+            SimDuration::from_secs(3600),
+        );
+    }
+
+    fn call_time(&mut self, path: &str, t: &CallTime) {
+        let hour = SimDuration::from_secs(3600);
+        self.range_dur(&format!("{path}.base"), t.base, SimDuration::ZERO, hour);
+        self.range_dur(
+            &format!("{path}.per_mib"),
+            t.per_mib,
+            SimDuration::ZERO,
+            hour,
+        );
+    }
+
+    fn fault(&mut self, i: usize, f: &Fault) {
+        let base = format!("faults[{i}]");
+        let target = f.target();
+        match target {
+            Target::Ingest | Target::S3 => {}
+            other => self.fail(
+                format!("{base}.target"),
+                format!(
+                    "{other:?} is not part of this scenario: allowed targets here are Ingest and S3"
+                ),
+            ),
+        }
+        match f {
+            Fault::Errors { probability, .. } | Fault::AckLost { probability, .. } => {
+                self.range_f64(&format!("{base}.probability"), *probability, 0.0, 1.0, "")
+            }
+            Fault::Slow { factor, .. } => {
+                if !(factor.is_finite() && *factor > 0.0 && *factor <= 1000.0) {
+                    self.fail(
+                        format!("{base}.factor"),
+                        format!("{factor} is out of range: allowed more than 0 and at most 1000"),
+                    );
+                }
+            }
+            Fault::Throttle { factor, .. } => {
+                self.range_f64(&format!("{base}.factor"), *factor, 0.0, 1.0, "");
+                if target == Target::S3 {
+                    self.fail(
+                        format!("{base}.target"),
+                        "Throttle lowers a quota or a concurrency: allowed target here is Ingest (S3 is modelled with Outage, Errors or Slow)",
+                    );
+                }
+            }
+            Fault::Outage { .. } => {}
+        }
+        let (from, until) = f.window();
+        if from >= until {
+            self.fail(
+                format!("{base}.until"),
+                format!("the window is empty: until \"{until}\" must come after from \"{from}\""),
+            );
+        }
+    }
+}
+
+/// Every problem in `s`, in the order of the file.
+pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
+    let mut c = Checker { out: Vec::new() };
+    if s.name.trim().is_empty() {
+        c.fail("name", "a scenario needs a name");
+    }
+    c.range_dur(
+        "duration",
+        s.duration,
+        SimDuration::from_secs(1),
+        SimDuration::from_secs(366 * 86_400),
+    );
+    if s.sources.is_empty() {
+        c.fail("sources", "at least one source is needed");
+    }
+    if s.sources.len() > 64 {
+        c.fail(
+            "sources",
+            format!("{} sources: allowed at most 64", s.sources.len()),
+        );
+    }
+    let mut names = Vec::new();
+    for (i, src) in s.sources.iter().enumerate() {
+        c.source(i, src, &mut names);
+    }
+    if let Quota::Custom {
+        records_per_second,
+        requests_per_second,
+        bytes_per_second,
+    } = s.stream.quota
+    {
+        let q = "stream.quota";
+        c.range_u64(
+            &format!("{q}.records_per_second"),
+            records_per_second,
+            1,
+            1_000_000_000,
+            "",
+        );
+        c.range_u64(
+            &format!("{q}.requests_per_second"),
+            requests_per_second,
+            1,
+            1_000_000,
+            "",
+        );
+        c.range_u64(
+            &format!("{q}.bytes_per_second"),
+            bytes_per_second,
+            1,
+            1 << 40,
+            "",
+        );
+    }
+    c.range_dur(
+        "stream.retention",
+        s.stream.retention,
+        SimDuration::from_secs(1),
+        SimDuration::from_secs(86_400),
+    );
+    let Destination::S3(d) = &s.destination;
+    let h = "destination.buffering_hints";
+    c.range_u64(
+        &format!("{h}.size_in_mbs"),
+        u64::from(d.buffering_hints.size_in_mbs),
+        1,
+        128,
+        " MiB (S3 buffering hint, B3)",
+    );
+    c.range_u64(
+        &format!("{h}.interval_in_seconds"),
+        u64::from(d.buffering_hints.interval_in_seconds),
+        0,
+        900,
+        " seconds (S3 buffering hint, B3)",
+    );
+    c.call_time("services.ingest.put_time", &s.services.ingest.put_time);
+    c.call_time("services.s3.put_time", &s.services.s3.put_time);
+    c.range_dur(
+        "services.s3.retry_interval",
+        s.services.s3.retry_interval,
+        SimDuration::from_millis(1),
+        SimDuration::from_secs(3600),
+    );
+    if s.faults.len() > 256 {
+        c.fail(
+            "faults",
+            format!("{} faults: allowed at most 256", s.faults.len()),
+        );
+    }
+    for (i, f) in s.faults.iter().enumerate() {
+        c.fault(i, f);
+    }
+    c.out
+}
