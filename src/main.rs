@@ -29,7 +29,6 @@ fn main() -> ExitCode {
         Command::Validate { scenario: path } => match scenario::load(&path) {
             Ok(s) => {
                 print!("{}", scenario::to_ron(&s));
-                println!();
                 ExitCode::SUCCESS
             }
             Err(e) => {

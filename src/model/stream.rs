@@ -87,15 +87,12 @@ impl Ingest {
                 0
             };
             if fit > 0 {
-                let front = if fit == c.count {
-                    c
-                } else {
-                    c.split_front(fit)
-                };
+                let whole = fit == c.count;
+                let front = if whole { c } else { c.split_front(fit) };
                 self.records_left -= u64::from(front.count);
                 self.bytes_left = self.bytes_left.saturating_sub(front.bytes);
                 accepted.push(front);
-                if fit == c.count {
+                if whole {
                     continue;
                 }
             }
@@ -439,12 +436,14 @@ impl Sim {
             if now.since(batch.oldest) >= self.retention {
                 let retention = self.retention;
                 let mut expired = 0;
+                let mut newest_ingest = SimTime::ZERO;
                 let ledger = &mut self.ledger;
                 batch.chunks.retain(|c| {
                     let old = now.since(c.ingest) >= retention;
                     if old {
                         ledger.expired(c, now);
                         expired += u64::from(c.count);
+                        newest_ingest = newest_ingest.max(c.ingest);
                     }
                     !old
                 });
@@ -455,6 +454,7 @@ impl Sim {
                         at: now,
                         batch: batch.id,
                         records: expired,
+                        newest_ingest,
                     });
                 }
                 if batch.chunks.is_empty() {

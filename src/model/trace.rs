@@ -64,5 +64,7 @@ pub enum TraceEvent {
         batch: u64,
         /// Records expired.
         records: u64,
+        /// The latest ingest time among them.
+        newest_ingest: SimTime,
     },
 }

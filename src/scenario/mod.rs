@@ -132,8 +132,13 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         Err(e) => {
             let start = offset_of(text, e.span.start.line, e.span.start.col);
             let end = offset_of(text, e.span.end.line, e.span.end.col).max(start);
+            // An empty span underlines the character at `start` (whole, never a part of a
+            // multi-byte character: the renderer panics on a span that splits one).
             let end = if end == start {
-                (start + 1).min(text.len())
+                text[start..]
+                    .chars()
+                    .next()
+                    .map_or(start, |c| start + c.len_utf8())
             } else {
                 end
             };
@@ -166,12 +171,23 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     Err(err(problems))
 }
 
-/// Prints a scenario as RON with every default filled in (what `validate` shows).
+/// Prints a scenario as RON with every default filled in (what `validate` shows); the text
+/// parses back to the same scenario.
 pub fn to_ron(s: &Scenario) -> String {
     let config = ron::ser::PrettyConfig::new()
-        .struct_names(true)
+        .struct_names(false)
         .extensions(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
-    ron_options()
-        .to_string_pretty(s, config)
-        .unwrap_or_else(|e| format!("// cannot print the scenario: {e}"))
+    match ron_options().to_string_pretty(s, config) {
+        Ok(body) => {
+            // The extensions line, then the body with the top-level struct named as users
+            // write it.
+            match body.split_once('\n') {
+                Some((ext, rest)) if ext.starts_with("#![") => {
+                    format!("{ext}\nScenario{rest}\n")
+                }
+                _ => format!("#![enable(implicit_some)]\nScenario{body}\n"),
+            }
+        }
+        Err(e) => format!("// cannot print the scenario: {e}\n"),
+    }
 }

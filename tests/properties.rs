@@ -1,0 +1,301 @@
+//! Invariants on random scenarios and fault schedules: conservation (F2), determinism, common
+//! random numbers (X2), and the monotonic effect of outage length on expiry (I4).
+
+mod common;
+use common::*;
+use firehose_sim::engine::SimDuration;
+use firehose_sim::report::Report;
+use firehose_sim::scenario::{
+    self, Backoff, BufferingHints, CallTime, Destination, DirectPut, Fault, Quota, Rate,
+    S3Destination, Scenario, Services, SizeDist, Source, StreamConfig, Target,
+};
+use firehose_sim::{RunOptions, simulate};
+use proptest::prelude::*;
+
+fn secs(s: u64) -> SimDuration {
+    SimDuration::from_secs(s)
+}
+
+fn ms(m: u64) -> SimDuration {
+    SimDuration::from_millis(m)
+}
+
+fn rate() -> impl Strategy<Value = (Rate, u32)> {
+    // Calls per second are kept small so that a case runs in milliseconds in a debug build.
+    (1u32..=500, 1u64..=2000, 0usize..4).prop_flat_map(|(rpc, calls_milli, kind)| {
+        let r = rpc as f64 * calls_milli as f64 / 1000.0;
+        let rate = match kind {
+            0 => Just(Rate::Constant(r)).boxed(),
+            1 => Just(Rate::Poisson(r)).boxed(),
+            2 => prop::collection::vec((1u64..3600, 0.0..=r), 1..4)
+                .prop_map(move |mut steps| {
+                    steps.sort_by_key(|s| s.0);
+                    steps.dedup_by_key(|s| s.0);
+                    let mut v = vec![(SimDuration::ZERO, r)];
+                    v.extend(steps.into_iter().map(|(t, x)| (secs(t), x)));
+                    Rate::Steps(v)
+                })
+                .boxed(),
+            _ => (0.0..=1.0f64, 60u64..7200)
+                .prop_map(move |(amplitude, p)| Rate::Diurnal {
+                    mean: r,
+                    amplitude,
+                    period: secs(p),
+                })
+                .boxed(),
+        };
+        rate.prop_map(move |x| (x, rpc))
+    })
+}
+
+fn sizes(rpc: u32) -> impl Strategy<Value = SizeDist> {
+    let max = (4 * 1_048_576 / u64::from(rpc)).min(1_024_000);
+    prop_oneof![
+        (1..=max).prop_map(SizeDist::Fixed),
+        (1..=max, 0..=max).prop_map(move |(a, w)| SizeDist::Uniform(a, (a + w).min(max))),
+        (1u64..5000, 1u64..10).prop_map(|(m, k)| SizeDist::LogNormal {
+            median: m,
+            p99: (m * k).min(1_024_000)
+        }),
+    ]
+}
+
+fn source(i: usize) -> impl Strategy<Value = Source> {
+    rate().prop_flat_map(move |(rate, rpc)| {
+        (sizes(rpc), 0u32..=5).prop_map(move |(record_bytes, max_retries)| {
+            Source::DirectPut(DirectPut {
+                name: format!("p{i}"),
+                rate: rate.clone(),
+                records_per_call: rpc,
+                record_bytes,
+                max_retries,
+                backoff: Backoff::default(),
+            })
+        })
+    })
+}
+
+fn window(duration: u64) -> impl Strategy<Value = (Option<SimDuration>, Option<SimDuration>)> {
+    (0..=duration, 1..=duration, any::<bool>()).prop_map(move |(from, len, open)| {
+        if open {
+            (None, None)
+        } else {
+            (Some(secs(from)), Some(secs(from + len)))
+        }
+    })
+}
+
+fn fault(duration: u64) -> impl Strategy<Value = Fault> {
+    let target = prop_oneof![Just(Target::Ingest), Just(Target::S3)];
+    (
+        0usize..5,
+        target,
+        window(duration),
+        0.0..=1.0f64,
+        0.1..20.0f64,
+    )
+        .prop_map(|(kind, target, (from, until), p, f)| match kind {
+            0 => Fault::Outage {
+                target,
+                from,
+                until,
+            },
+            1 => Fault::Errors {
+                target,
+                probability: p,
+                from,
+                until,
+            },
+            2 => Fault::Slow {
+                target,
+                factor: f,
+                from,
+                until,
+            },
+            3 => Fault::AckLost {
+                target,
+                probability: p,
+                from,
+                until,
+            },
+            _ => Fault::Throttle {
+                target: Target::Ingest,
+                factor: p,
+                from,
+                until,
+            },
+        })
+}
+
+fn quota() -> impl Strategy<Value = Quota> {
+    prop_oneof![
+        Just(Quota::Large),
+        Just(Quota::Standard),
+        (50u64..3000, 1u64..50, 10_000u64..3_000_000).prop_map(|(r, q, b)| Quota::Custom {
+            records_per_second: r,
+            requests_per_second: q,
+            bytes_per_second: b
+        }),
+    ]
+}
+
+/// Random scenarios: up to three producers of every rate shape, random quotas, retention,
+/// buffering, call times and up to five faults on Ingest and S3.
+fn scenarios() -> impl Strategy<Value = Scenario> {
+    (60u64..=7200, 1usize..=3).prop_flat_map(|(duration, n)| {
+        let sources = (0..n).map(source).collect::<Vec<_>>();
+        (
+            sources,
+            quota(),
+            30u64..=86_400,
+            (1u32..=8, 0u32..=900),
+            (0u64..=50, 0u64..=2000, 0u64..=1000, 1u64..=60_000),
+            prop::collection::vec(fault(duration), 0..=5),
+            any::<u64>(),
+        )
+            .prop_map(
+                move |(sources, quota, retention, (size, interval), t, faults, seed)| Scenario {
+                    name: "prop".into(),
+                    seed,
+                    duration: secs(duration),
+                    sources,
+                    stream: StreamConfig {
+                        quota,
+                        retention: secs(retention),
+                    },
+                    destination: Destination::S3(S3Destination {
+                        buffering_hints: BufferingHints {
+                            size_in_mbs: size,
+                            interval_in_seconds: interval,
+                        },
+                    }),
+                    services: Services {
+                        ingest: scenario::IngestService {
+                            put_time: CallTime {
+                                base: ms(t.0),
+                                per_mib: ms(t.0),
+                            },
+                        },
+                        s3: scenario::S3Service {
+                            put_time: CallTime {
+                                base: ms(t.1),
+                                per_mib: ms(t.2),
+                            },
+                            retry_interval: ms(t.3),
+                        },
+                    },
+                    faults,
+                },
+            )
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// F2 on random scenarios and fault schedules: every record has exactly one fate, the
+    /// derived counts agree, no run panics, and the same seed gives the same JSON.
+    #[test]
+    fn f2_conservation_holds_on_random_scenarios(s in scenarios()) {
+        // Every generated scenario is valid, and survives printing and parsing back.
+        let text = scenario::to_ron(&s);
+        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&parsed, &s);
+        let out = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
+        let r = &out.records;
+        prop_assert_eq!(r.fates_total(), r.produced);
+        prop_assert_eq!(r.lost, r.rejected + r.expired);
+        prop_assert_eq!(r.recoverable, r.processing_failed + r.skipped);
+        prop_assert_eq!(r.ingested, r.produced - r.rejected);
+        prop_assert_eq!(out.latency.count, r.delivered);
+        prop_assert!(out.calls.s3_put.attempts >= out.calls.s3_put.batches);
+        prop_assert!(out.calls.s3_put.failed <= out.calls.s3_put.attempts);
+        prop_assert!(out.calls.s3_objects <= out.calls.s3_put.batches);
+        let again = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&out).to_json(), Report::new(&again).to_json());
+    }
+
+    /// I4, monotone: with the same input, a longer S3 outage from the start never makes fewer
+    /// records expire, nor more records delivered.
+    #[test]
+    fn i4_longer_outage_never_expires_less(
+        rate in 1u32..50, interval in 0u32..=900, retention in 600u64..7200,
+        a in 0u64..14_400, b in 0u64..14_400,
+    ) {
+        let (short, long) = (a.min(b), a.max(b));
+        let run_with = |until: u64| {
+            let extra = format!(
+                "stream: (retention: \"{retention}s\"), faults: [Outage(target: S3, until: \"{}s\")],",
+                until.max(1)
+            );
+            run_text(&s3_scenario("6h", &format!("Constant({rate}.0)"), 10, 200, 1, interval, &extra))
+        };
+        let (x, y) = (run_with(short), run_with(long));
+        prop_assert!(x.records.expired <= y.records.expired, "{} > {}", x.records.expired, y.records.expired);
+        prop_assert!(x.records.delivered >= y.records.delivered);
+    }
+}
+
+const POISSON: &str = r#"#![enable(implicit_some)]
+Scenario(
+    name: "poisson", seed: 11, duration: "2h",
+    sources: [DirectPut(name: "p", rate: Poisson(50.0), records_per_call: 10)],
+    destination: S3(buffering_hints: (size_in_mbs: 1, interval_in_seconds: 60)),
+    FAULTS
+)"#;
+
+/// Determinism: the same scenario and seed give byte-identical JSON; another seed changes a
+/// Poisson scenario's numbers.
+#[test]
+fn determinism_same_seed_same_bytes_other_seed_other_numbers() {
+    let s = scenario(&POISSON.replace("FAULTS", ""));
+    let json = |seed: Option<u64>| {
+        Report::new(&simulate(&s, &RunOptions { seed, trace: false }).unwrap()).to_json()
+    };
+    assert_eq!(json(None), json(None));
+    assert_eq!(json(Some(11)), json(None));
+    assert_ne!(json(Some(12)), json(None));
+    let a = simulate(&s, &RunOptions::default()).unwrap();
+    let b = simulate(
+        &s,
+        &RunOptions {
+            seed: Some(12),
+            trace: false,
+        },
+    )
+    .unwrap();
+    assert_ne!(a.records.produced, b.records.produced);
+}
+
+/// X2: adding an S3 fault leaves the producer's arrivals unchanged (each component draws from
+/// its own stream): same calls, same records produced, same ingest.
+#[test]
+fn x2_an_s3_fault_leaves_producer_arrivals_unchanged() {
+    let plain = run_text(&POISSON.replace("FAULTS", ""));
+    let faulty = run_text(&POISSON.replace(
+        "FAULTS",
+        r#"faults: [Errors(target: S3, probability: 0.5), Slow(target: S3, factor: 3.0, from: "10m", until: "20m")],"#,
+    ));
+    assert!(faulty.calls.s3_put.failed > 0);
+    assert_eq!(plain.records.produced, faulty.records.produced);
+    assert_eq!(plain.records.ingested, faulty.records.ingested);
+    assert_eq!(plain.calls.put_record_batch, faulty.calls.put_record_batch);
+    assert_ne!(plain.calls.s3_put, faulty.calls.s3_put);
+}
+
+/// X1 `Errors`: a 0.5 failure probability fails about half the S3 attempts (binomial, five
+/// standard deviations).
+#[test]
+fn x1_errors_fail_calls_with_their_probability() {
+    let out = run_text(&POISSON.replace(
+        "FAULTS",
+        r#"faults: [Errors(target: S3, probability: 0.5)],"#,
+    ));
+    let n = out.calls.s3_put.attempts as f64;
+    let failed = out.calls.s3_put.failed as f64;
+    assert!(n > 100.0);
+    assert!(
+        (failed - n / 2.0).abs() < 5.0 * (n * 0.25).sqrt(),
+        "{failed} of {n}"
+    );
+}
