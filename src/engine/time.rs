@@ -136,15 +136,15 @@ fn parse_scaled(number: &str, scale: u128) -> Result<u128, String> {
 }
 
 impl fmt::Display for SimDuration {
-    /// Prints the shortest exact form, e.g. `1h30m`, `1s500ms`, `0s`.
+    /// Prints the shortest exact form in hours and smaller units, e.g. `1h30m`, `25h`,
+    /// `1s500ms`, `0s` (days are accepted on input but hours read better in reports).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut rest = self.0;
         if rest == 0 {
             return f.write_str("0s");
         }
         for (unit, size) in [
-            ("d", 86_400_000_000u64),
-            ("h", 3_600_000_000),
+            ("h", 3_600_000_000u64),
             ("m", 60_000_000),
             ("s", 1_000_000),
             ("ms", 1_000),
@@ -242,6 +242,7 @@ mod tests {
         }
         assert_eq!(SimDuration(5_400_000_000).to_string(), "1h30m");
         assert_eq!(SimDuration(1_500_000).to_string(), "1s500ms");
+        assert_eq!(SimDuration(90_000_000_000).to_string(), "25h");
         for bad in ["", "5", "5x", "h", "1.2.3s", "0.0000001s", "-5s"] {
             assert!(SimDuration::parse(bad).is_err(), "{bad}");
         }

@@ -102,9 +102,10 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
     for src in &s.sources {
         let Source::DirectPut(p) = src;
         rows.push((
-            format!("source {}", p.name),
+            "source".into(),
             format!(
-                "{}, {} records per call, {}, up to {} resends",
+                "{}: {}, {} records per call, {}, up to {} resends",
+                p.name,
                 rate_text(&p.rate),
                 p.records_per_call,
                 size_text(&p.record_bytes),
@@ -153,15 +154,51 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
     rows
 }
 
-fn summary_line(d: &DurationSummary) -> String {
+/// A compact duration from seconds: `5m12s`, `15s`, `120ms`.
+fn short(s: f64) -> String {
+    if s >= 1.0 {
+        SimDuration((s.round() as u64) * 1_000_000).to_string()
+    } else {
+        SimDuration((s * 1e3).round() as u64 * 1_000).to_string()
+    }
+}
+
+/// Two aligned lines: seconds, then the same in readable form.
+fn summary_table(d: &DurationSummary) -> String {
+    let values = [d.mean, d.p50, d.p90, d.p99, d.p999, d.max];
+    let mut out = format!("  {:<9}", "");
+    for h in ["mean", "p50", "p90", "p99", "p99.9", "max"] {
+        let _ = write!(out, "{h:>11}");
+    }
+    let _ = write!(out, "\n  {:<9}", "seconds");
+    for v in values {
+        let _ = write!(out, "{v:>11.3}");
+    }
+    let _ = write!(out, "\n  {:<9}", "");
+    for v in values {
+        let _ = write!(out, "{:>11}", short(v));
+    }
+    out
+}
+
+/// One sentence on what happened to the data.
+fn verdict(r: &crate::ledger::RecordCounts, p99: f64) -> String {
+    let lost = if r.lost == 0 {
+        "Nothing lost".to_string()
+    } else {
+        format!(
+            "LOST {} records ({}: {} expired, {} rejected)",
+            grouped(r.lost),
+            percent(r.lost, r.produced),
+            grouped(r.expired),
+            grouped(r.rejected)
+        )
+    };
     format!(
-        "mean {}, p50 {}, p90 {}, p99 {}, p99.9 {}, max {}",
-        secs(d.mean),
-        secs(d.p50),
-        secs(d.p90),
-        secs(d.p99),
-        secs(d.p999),
-        secs(d.max)
+        "{lost}. {} delivered, {} still in flight at the end; p99 latency {}.",
+        percent(r.delivered, r.produced),
+        percent(r.in_flight, r.produced),
+        short(p99)
     )
 }
 
@@ -176,6 +213,7 @@ pub fn text(out: &RunOutput) -> String {
         "Simulated {} of a Direct PUT delivery stream to S3.\n",
         out.scenario.duration
     );
+    let _ = writeln!(s, "{}\n", verdict(rec, r.latency_seconds.p99));
     let _ = writeln!(s, "Settings");
     for (k, v) in settings(&out.scenario) {
         let _ = writeln!(s, "  {k:<18} {v}");
@@ -220,9 +258,9 @@ pub fn text(out: &RunOutput) -> String {
     );
     let _ = writeln!(
         s,
-        "\nLatency, ingest to first delivery ({} records)\n  {}",
+        "\nLatency, ingest to first delivery ({} records)\n{}",
         grouped(r.latency_seconds.count),
-        summary_line(&r.latency_seconds)
+        summary_table(&r.latency_seconds)
     );
     let _ = writeln!(
         s,
@@ -232,10 +270,10 @@ pub fn text(out: &RunOutput) -> String {
     let p = &r.producers;
     let _ = writeln!(
         s,
-        "\nProducers (wait before acceptance, not part of latency)\n  {} records accepted after a resend; {} quota refusals\n  wait {}",
+        "\nProducers: wait from first try to acceptance (not part of latency)\n  {} records accepted after a resend; {} refused by the quota (ThrottledRecords)\n{}",
         grouped(p.records_resent),
         grouped(p.throttled_records),
-        summary_line(&p.wait_seconds)
+        summary_table(&p.wait_seconds)
     );
     let c = &r.calls;
     let _ = writeln!(
@@ -257,6 +295,7 @@ pub fn markdown(out: &RunOutput) -> String {
     let rec = &r.records;
     let mut s = String::new();
     let _ = writeln!(s, "# {} (seed {})\n", r.scenario, r.seed);
+    let _ = writeln!(s, "**{}**\n", verdict(rec, r.latency_seconds.p99));
     let _ = writeln!(
         s,
         "Simulated {} of a Direct PUT delivery stream to S3.\n\n## Settings\n\n| setting | value |\n|---|---|",

@@ -24,26 +24,49 @@ struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
+    /// The bytes from the cursor on (empty at the end, never out of bounds).
+    fn rest(&self) -> &'a [u8] {
+        self.src.get(self.pos..).unwrap_or(&[])
+    }
+
+    /// Moves the cursor `n` bytes on, never past the end.
+    fn advance(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.src.len());
+    }
+
     fn skip_ws(&mut self) {
+        // RON's whitespace beyond ASCII: NEL, LRM, RLM, LINE and PARAGRAPH SEPARATOR.
+        const WIDE_WS: [&str; 5] = ["\u{85}", "\u{200E}", "\u{200F}", "\u{2028}", "\u{2029}"];
         loop {
-            while self.pos < self.src.len() && self.src[self.pos].is_ascii_whitespace() {
-                self.pos += 1;
-            }
-            if self.src[self.pos..].starts_with(b"//") {
-                while self.pos < self.src.len() && self.src[self.pos] != b'\n' {
-                    self.pos += 1;
+            let rest = self.rest();
+            if rest.first().is_some_and(u8::is_ascii_whitespace) {
+                self.advance(1);
+            } else if let Some(w) = WIDE_WS.iter().find(|w| rest.starts_with(w.as_bytes())) {
+                self.advance(w.len());
+            } else if rest.starts_with(b"//") {
+                while self.peek().is_some_and(|c| c != b'\n') {
+                    self.advance(1);
                 }
-            } else if self.src[self.pos..].starts_with(b"/*") {
-                self.pos += 2;
-                while self.pos < self.src.len() && !self.src[self.pos..].starts_with(b"*/") {
-                    self.pos += 1;
+            } else if rest.starts_with(b"/*") {
+                // Block comments nest in RON.
+                self.advance(2);
+                let mut level = 1;
+                while level > 0 && self.pos < self.src.len() {
+                    if self.rest().starts_with(b"/*") {
+                        level += 1;
+                        self.advance(2);
+                    } else if self.rest().starts_with(b"*/") {
+                        level -= 1;
+                        self.advance(2);
+                    } else {
+                        self.advance(1);
+                    }
                 }
-                self.pos = (self.pos + 2).min(self.src.len());
-            } else if self.src[self.pos..].starts_with(b"#!") {
-                while self.pos < self.src.len() && self.src[self.pos] != b']' {
-                    self.pos += 1;
+            } else if rest.starts_with(b"#!") {
+                while self.peek().is_some_and(|c| c != b']') {
+                    self.advance(1);
                 }
-                self.pos = (self.pos + 1).min(self.src.len());
+                self.advance(1);
             } else {
                 return;
             }
@@ -54,16 +77,80 @@ impl<'a> Scanner<'a> {
         self.src.get(self.pos).copied()
     }
 
+    /// An identifier, raw (`r#name`) or not; the range excludes the `r#`.
     fn ident(&mut self) -> Option<Range<usize>> {
+        let raw = self.rest().starts_with(b"r#")
+            && self
+                .src
+                .get(self.pos + 2)
+                .is_some_and(|&c| c.is_ascii_alphanumeric() || c == b'_');
+        if raw {
+            self.advance(2);
+        }
         let start = self.pos;
         while let Some(c) = self.peek() {
-            if c.is_ascii_alphanumeric() || c == b'_' {
-                self.pos += 1;
+            if c.is_ascii_alphanumeric() || c == b'_' || (raw && matches!(c, b'.' | b'+' | b'-')) {
+                self.advance(1);
             } else {
                 break;
             }
         }
         (self.pos > start).then_some(start..self.pos)
+    }
+
+    /// A string or character quoted by `quote` at the cursor, with backslash escapes.
+    fn quoted(&mut self, quote: u8) {
+        self.advance(1);
+        while let Some(c) = self.peek() {
+            self.advance(1);
+            if c == b'\\' {
+                self.advance(1);
+            } else if c == quote {
+                break;
+            }
+        }
+    }
+
+    /// A byte string (`b"..."`, `b'.'`) or a raw string (`r"..."`, `r#"..."#`, `br"..."`) at
+    /// the cursor: true when one was scanned. Raw strings have no escapes, so a backslash in
+    /// one must not be read as escaping the closing quote.
+    fn prefixed_string(&mut self) -> bool {
+        let rest = self.rest();
+        if rest.starts_with(b"b\"") || rest.starts_with(b"b'") {
+            self.advance(1);
+            self.quoted(rest[1]);
+            return true;
+        }
+        let after_prefix = if rest.starts_with(b"br") {
+            2
+        } else if rest.starts_with(b"r") {
+            1
+        } else {
+            return false;
+        };
+        let hashes = rest[after_prefix..]
+            .iter()
+            .take_while(|&&c| c == b'#')
+            .count();
+        if rest.get(after_prefix + hashes) != Some(&b'"') {
+            return false;
+        }
+        self.advance(after_prefix + hashes + 1);
+        loop {
+            match self.peek() {
+                None => return true,
+                Some(b'"') => {
+                    self.advance(1);
+                    if self.rest().iter().take(hashes).all(|&c| c == b'#')
+                        && self.rest().len() >= hashes
+                    {
+                        self.advance(hashes);
+                        return true;
+                    }
+                }
+                Some(_) => self.advance(1),
+            }
+        }
     }
 
     /// Scans one value at the cursor, recording spans below `path`. Returns false at an
@@ -75,54 +162,38 @@ impl<'a> Scanner<'a> {
         }
         self.skip_ws();
         let start = self.pos;
-        let ok = match self.peek() {
-            Some(b'"') => {
-                self.pos += 1;
-                while let Some(c) = self.peek() {
-                    self.pos += 1;
-                    if c == b'\\' {
-                        self.pos += 1;
-                    } else if c == b'"' {
-                        break;
-                    }
-                }
-                true
-            }
-            Some(b'\'') => {
-                self.pos += 1;
-                while let Some(c) = self.peek() {
-                    self.pos += 1;
-                    if c == b'\\' {
-                        self.pos += 1;
-                    } else if c == b'\'' {
-                        break;
-                    }
-                }
-                true
-            }
-            Some(b'[') => self.seq(path, b']'),
-            Some(b'(') => self.parens(path),
-            Some(b'{') => self.seq(path, b'}'),
-            Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
-                self.ident();
-                self.skip_ws();
-                if self.peek() == Some(b'(') {
-                    self.parens(path)
-                } else {
+        let ok = if self.prefixed_string() {
+            true
+        } else {
+            match self.peek() {
+                Some(q @ (b'"' | b'\'')) => {
+                    self.quoted(q);
                     true
                 }
-            }
-            Some(c) if c.is_ascii_digit() || c == b'-' || c == b'+' || c == b'.' => {
-                while let Some(c) = self.peek() {
-                    if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+' | b'_') {
-                        self.pos += 1;
+                Some(b'[') => self.seq(path, b']'),
+                Some(b'(') => self.parens(path),
+                Some(b'{') => self.seq(path, b'}'),
+                Some(c) if c.is_ascii_alphabetic() || c == b'_' => {
+                    self.ident();
+                    self.skip_ws();
+                    if self.peek() == Some(b'(') {
+                        self.parens(path)
                     } else {
-                        break;
+                        true
                     }
                 }
-                true
+                Some(c) if c.is_ascii_digit() || c == b'-' || c == b'+' || c == b'.' => {
+                    while let Some(c) = self.peek() {
+                        if c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b'+' | b'_') {
+                            self.pos += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                    true
+                }
+                _ => false,
             }
-            _ => false,
         };
         self.depth -= 1;
         if ok {
@@ -299,5 +370,16 @@ mod tests {
         );
         let r = l.find("destination.buffering_hints.size_in_mbs").unwrap();
         assert_eq!(line_col(src, r.start), (5, 50));
+    }
+
+    #[test]
+    fn raw_strings_nested_comments_and_a_final_backslash_keep_the_scan_in_step() {
+        let src = "Scenario(\n  name: r\"C:\\\", /* a /* b */ \"c\" */\n  r#seed: 1, tag: r#\"say \"hi\"\"#,\n  rate: 2.0,\n)\n// \\";
+        let l = Locator::new(src);
+        let at = |p: &str| &src[l.find(p).unwrap()];
+        assert_eq!(at("name"), "r\"C:\\\"");
+        assert_eq!(at("seed"), "1");
+        assert_eq!(at("tag"), "r#\"say \"hi\"\"#");
+        assert_eq!(at("rate"), "2.0");
     }
 }

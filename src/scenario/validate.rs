@@ -166,7 +166,11 @@ impl Checker {
         };
         if let Some(largest) = largest {
             let call = largest.saturating_mul(u64::from(p.records_per_call));
-            if call > MAX_CALL_BYTES && p.records_per_call <= MAX_RECORDS_PER_CALL {
+            // Only when both factors are themselves in range: one problem, one message.
+            if call > MAX_CALL_BYTES
+                && p.records_per_call <= MAX_RECORDS_PER_CALL
+                && largest <= MAX_RECORD_BYTES
+            {
                 self.fail(
                     &path,
                     format!(
