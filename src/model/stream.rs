@@ -47,6 +47,8 @@ struct Ingest {
     faults: FaultSet,
     rng: ChaCha8Rng,
     put_time: CallTime,
+    /// True when calls take no time (the default): records are ingested as they are sent.
+    instant: bool,
 }
 
 impl Ingest {
@@ -184,6 +186,8 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             faults: FaultSet::for_target(&scenario.faults, Target::Ingest),
             rng: streams.stream("ingest"),
             put_time: scenario.services.ingest.put_time,
+            instant: scenario.services.ingest.put_time.base == SimDuration::ZERO
+                && scenario.services.ingest.put_time.per_mib == SimDuration::ZERO,
         },
         buffer: Buffer {
             hint_bytes: u64::from(hints.size_in_mbs) * MIB,
@@ -313,8 +317,12 @@ impl Sim {
             // The producer saw a failure: it resends the accepted records too (F3 copies).
             refused.extend(accepted.iter().map(|c| c.as_copy()));
         }
-        let bytes: u64 = chunks.iter().map(|c| c.bytes).sum();
-        let took = self.ingest.put_time.for_bytes(bytes).mul_f64(fate.slow);
+        let took = if self.ingest.instant {
+            SimDuration::ZERO
+        } else {
+            let bytes: u64 = chunks.iter().map(|c| c.bytes).sum();
+            self.ingest.put_time.for_bytes(bytes).mul_f64(fate.slow)
+        };
         if took == SimDuration::ZERO {
             let resend = if refused.is_empty() {
                 Vec::new()
