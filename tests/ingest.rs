@@ -44,6 +44,20 @@ fn i2_i3_excess_over_the_records_quota_is_rejected_without_retries() {
     assert_eq!(out.producer_wait.max, 0.0);
 }
 
+/// I2/I3: the same 20% excess with three producer retries. A sustained excess cannot get
+/// past the quota: exactly 1,000 records/s are still accepted, so retries change only which
+/// records get in and how long producers wait. Rejections fall by no more than the records
+/// that are still being resent when the run ends.
+#[test]
+fn i2_i3_retries_cannot_beat_a_sustained_quota_excess() {
+    let out = run_text(&quota_scenario(1200.0, 100, 100, RECORDS_1000, 3, ""));
+    let r = &out.records;
+    assert_eq!(r.delivered, 100_000);
+    assert!(r.rejected < 20_000);
+    assert_eq!(r.rejected + r.in_flight, 20_000);
+    assert!(out.records_resent > 0 && out.producer_wait.max > 0.0);
+}
+
 /// I3: with the SDK's three retries, resent records find room in later windows only when
 /// there is some, so fewer are rejected; the producers' wait (first try to acceptance) is
 /// reported apart from latency, which F4 counts from ingest.
