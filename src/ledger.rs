@@ -140,6 +140,8 @@ pub struct Ledger {
     pub accepted: u64,
     /// Original records still with their producer (not yet accepted) at the end.
     pub with_producer: u64,
+    /// Backup copies that expired before they could be written (L6): only copies are lost.
+    pub backup_expired: u64,
     /// The longest any record stayed in the stream before it left it (`DataFreshness` max).
     pub freshness_max: SimDuration,
 }
@@ -179,9 +181,27 @@ impl Ledger {
             let age = now.since(c.ingest);
             self.latency.record(age, n);
             self.freshness_max = self.freshness_max.max(age);
-            c.mark_delivered();
+            c.mark_settled();
         } else {
             self.counts.duplicates += n;
+        }
+    }
+
+    /// The transform answered `Dropped` for `c` at `now` (L4).
+    pub fn dropped(&mut self, c: &Chunk, now: SimTime) {
+        if c.is_unsettled() {
+            self.counts.dropped += u64::from(c.count);
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+        }
+    }
+
+    /// `c` was written to S3 under the `processing-failed` prefix at `now` (L3, T11). A
+    /// repeated write (lost acknowledgement) changes nothing.
+    pub fn processing_failed(&mut self, c: &mut Chunk, now: SimTime) {
+        if c.is_unsettled() {
+            self.counts.processing_failed += u64::from(c.count);
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            c.mark_settled();
         }
     }
 

@@ -151,7 +151,7 @@ const CASES: &[Case] = &[
         line: 24,
         message: &[
             "faults[0].target: Redshift",
-            "allowed targets here are Ingest and S3",
+            "allowed targets here are Ingest, S3",
         ],
     },
     Case {
@@ -168,7 +168,7 @@ const CASES: &[Case] = &[
         message: &[
             "faults[0].target",
             "Throttle",
-            "allowed target here is Ingest",
+            "allowed targets are Ingest and Lambda",
         ],
     },
 ];

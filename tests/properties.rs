@@ -6,8 +6,9 @@ use common::*;
 use firehose_sim::engine::SimDuration;
 use firehose_sim::report::Report;
 use firehose_sim::scenario::{
-    self, Backoff, BufferingHints, CallTime, Destination, DirectPut, Fault, Quota, Rate,
-    S3Destination, Scenario, Services, SizeDist, Source, StreamConfig, Target,
+    self, Backoff, BackupMode, BufferingHints, CallTime, Destination, DirectPut, Fault,
+    LambdaService, LambdaTransform, Quota, Rate, S3Destination, Scenario, Services, SizeDist,
+    Source, StreamConfig, Target, TimeDist, Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -85,46 +86,97 @@ fn window(duration: u64) -> impl Strategy<Value = (Option<SimDuration>, Option<S
     })
 }
 
-fn fault(duration: u64) -> impl Strategy<Value = Fault> {
-    let target = prop_oneof![Just(Target::Ingest), Just(Target::S3)];
+fn fault(duration: u64, targets: Vec<Target>) -> impl Strategy<Value = Fault> {
+    let target = prop::sample::select(targets);
+    let throttled = prop_oneof![Just(Target::Ingest), Just(Target::Lambda)];
     (
         0usize..5,
         target,
+        throttled,
         window(duration),
         0.0..=1.0f64,
         0.1..20.0f64,
     )
-        .prop_map(|(kind, target, (from, until), p, f)| match kind {
-            0 => Fault::Outage {
-                target,
-                from,
-                until,
+        .prop_map(
+            |(kind, target, throttled, (from, until), p, f)| match kind {
+                0 => Fault::Outage {
+                    target,
+                    from,
+                    until,
+                },
+                1 => Fault::Errors {
+                    target,
+                    probability: p,
+                    from,
+                    until,
+                },
+                2 => Fault::Slow {
+                    target,
+                    factor: f,
+                    from,
+                    until,
+                },
+                3 => Fault::AckLost {
+                    target,
+                    probability: p,
+                    from,
+                    until,
+                },
+                // Throttle acts on a quota or a concurrency: Ingest, or Lambda when present.
+                _ => Fault::Throttle {
+                    target: if target == Target::Lambda {
+                        throttled
+                    } else {
+                        Target::Ingest
+                    },
+                    factor: p,
+                    from,
+                    until,
+                },
             },
-            1 => Fault::Errors {
-                target,
-                probability: p,
-                from,
-                until,
+        )
+}
+
+fn time_dist() -> impl Strategy<Value = TimeDist> {
+    prop_oneof![
+        (0u64..5000).prop_map(|m| TimeDist::Fixed(ms(m))),
+        (0u64..3000, 0u64..3000).prop_map(|(a, w)| TimeDist::Uniform(ms(a), ms(a + w))),
+        (1u64..2000, 1u64..20).prop_map(|(m, k)| TimeDist::LogNormal {
+            median: ms(m),
+            p99: ms(m * k)
+        }),
+    ]
+}
+
+/// Random Lambda settings: buffer, retries, duration, timeout, concurrency, output size (up
+/// to 3x, so that some responses pass 6 MB), per-record rates and retry delay.
+fn lambda() -> impl Strategy<Value = (LambdaTransform, LambdaService)> {
+    (
+        (0.2..=3.0f64, 0u32..=900, 0u32..=5),
+        time_dist(),
+        (1u64..=300, 1u32..=10, 0.0..3.0f64),
+        (0.0..0.5f64, 0.0..0.5f64, 0u64..10_000),
+    )
+        .prop_map(
+            |((size, interval, retries), duration, (timeout, conc, ratio), (d, f, delay))| {
+                (
+                    LambdaTransform {
+                        buffer_size_in_mbs: size,
+                        buffer_interval_in_seconds: interval,
+                        number_of_retries: retries,
+                    },
+                    LambdaService {
+                        duration,
+                        timeout: secs(timeout),
+                        concurrency: conc,
+                        size_ratio: ratio,
+                        dropped: d,
+                        processing_failed: f,
+                        retry_delay: ms(delay),
+                    },
+                )
             },
-            2 => Fault::Slow {
-                target,
-                factor: f,
-                from,
-                until,
-            },
-            3 => Fault::AckLost {
-                target,
-                probability: p,
-                from,
-                until,
-            },
-            _ => Fault::Throttle {
-                target: Target::Ingest,
-                factor: p,
-                from,
-                until,
-            },
-        })
+        )
 }
 
 fn quota() -> impl Strategy<Value = Quota> {
@@ -140,54 +192,93 @@ fn quota() -> impl Strategy<Value = Quota> {
 }
 
 /// Random scenarios: up to three producers of every rate shape, random quotas, retention,
-/// buffering, call times and up to five faults on Ingest and S3.
+/// buffering, call times, an optional Lambda transform, an optional source record backup, and
+/// up to five faults on every target present.
 fn scenarios() -> impl Strategy<Value = Scenario> {
-    (60u64..=7200, 1usize..=3).prop_flat_map(|(duration, n)| {
-        let sources = (0..n).map(source).collect::<Vec<_>>();
-        (
-            sources,
-            quota(),
-            30u64..=86_400,
-            (1u32..=8, 0u32..=900),
-            (0u64..=50, 0u64..=2000, 0u64..=1000, 1u64..=60_000),
-            prop::collection::vec(fault(duration), 0..=5),
-            any::<u64>(),
-        )
-            .prop_map(
-                move |(sources, quota, retention, (size, interval), t, faults, seed)| Scenario {
-                    name: "prop".into(),
-                    seed,
-                    duration: secs(duration),
-                    sources,
-                    stream: StreamConfig {
-                        quota,
-                        retention: secs(retention),
-                    },
-                    destination: Destination::S3(S3Destination {
-                        buffering_hints: BufferingHints {
-                            size_in_mbs: size,
-                            interval_in_seconds: interval,
-                        },
-                    }),
-                    services: Services {
-                        ingest: scenario::IngestService {
-                            put_time: CallTime {
-                                base: ms(t.0),
-                                per_mib: ms(t.0),
-                            },
-                        },
-                        s3: scenario::S3Service {
-                            put_time: CallTime {
-                                base: ms(t.1),
-                                per_mib: ms(t.2),
-                            },
-                            retry_interval: ms(t.3),
-                        },
-                    },
-                    faults,
-                },
+    (
+        60u64..=7200,
+        1usize..=3,
+        prop::option::of(lambda()),
+        any::<bool>(),
+    )
+        .prop_flat_map(|(duration, n, lambda, backup)| {
+            let sources = (0..n).map(source).collect::<Vec<_>>();
+            let mut targets = vec![Target::Ingest, Target::S3];
+            if lambda.is_some() {
+                targets.push(Target::Lambda);
+            }
+            if backup {
+                targets.push(Target::BackupS3);
+            }
+            (
+                sources,
+                quota(),
+                30u64..=86_400,
+                (1u32..=8, 0u32..=900, 1u32..=8, 60u32..=900),
+                (0u64..=50, 0u64..=2000, 0u64..=1000, 1u64..=60_000),
+                prop::collection::vec(fault(duration, targets), 0..=5),
+                any::<u64>(),
             )
-    })
+                .prop_map(
+                    move |(
+                        sources,
+                        quota,
+                        retention,
+                        (size, interval, bsize, binterval),
+                        t,
+                        faults,
+                        seed,
+                    )| {
+                        let (transform, lambda_service) = match &lambda {
+                            Some((t, s)) => (Some(Transform::Lambda(t.clone())), s.clone()),
+                            None => (None, LambdaService::default()),
+                        };
+                        Scenario {
+                            name: "prop".into(),
+                            seed,
+                            duration: secs(duration),
+                            sources,
+                            stream: StreamConfig {
+                                quota,
+                                retention: secs(retention),
+                            },
+                            transform,
+                            destination: Destination::S3(S3Destination {
+                                buffering_hints: BufferingHints {
+                                    size_in_mbs: size,
+                                    interval_in_seconds: interval,
+                                },
+                                s3_backup_mode: if backup {
+                                    BackupMode::Enabled
+                                } else {
+                                    BackupMode::Disabled
+                                },
+                                s3_backup_buffering_hints: BufferingHints {
+                                    size_in_mbs: bsize,
+                                    interval_in_seconds: binterval,
+                                },
+                            }),
+                            services: Services {
+                                ingest: scenario::IngestService {
+                                    put_time: CallTime {
+                                        base: ms(t.0),
+                                        per_mib: ms(t.0),
+                                    },
+                                },
+                                s3: scenario::S3Service {
+                                    put_time: CallTime {
+                                        base: ms(t.1),
+                                        per_mib: ms(t.2),
+                                    },
+                                    retry_interval: ms(t.3),
+                                },
+                                lambda: lambda_service,
+                            },
+                            faults,
+                        }
+                    },
+                )
+        })
 }
 
 proptest! {
@@ -211,6 +302,18 @@ proptest! {
         prop_assert!(out.calls.s3_put.attempts >= out.calls.s3_put.batches);
         prop_assert!(out.calls.s3_put.failed <= out.calls.s3_put.attempts);
         prop_assert!(out.calls.s3_objects <= out.calls.s3_put.batches);
+        prop_assert!(out.calls.lambda.attempts >= out.calls.lambda.batches);
+        prop_assert!(out.calls.lambda.failed <= out.calls.lambda.attempts);
+        if let Some(l) = &out.lambda {
+            let f = &l.failures;
+            prop_assert_eq!(f.error + f.timeout + f.throttled + f.response_too_large, out.calls.lambda.failed);
+            // Dropped is only ever decided by the transform (which also sees resent copies,
+            // whose results change no fate).
+            prop_assert!(l.records.dropped >= r.dropped);
+        } else {
+            prop_assert_eq!(r.dropped + r.processing_failed, 0);
+        }
+
         let again = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
         prop_assert_eq!(Report::new(&out).to_json(), Report::new(&again).to_json());
     }

@@ -18,7 +18,7 @@ pub struct Chunk {
 }
 
 const COPY: u8 = 1;
-const DELIVERED: u8 = 2;
+const SETTLED: u8 = 2;
 
 impl Chunk {
     /// A new run of original records.
@@ -44,18 +44,18 @@ impl Chunk {
         self.flags & COPY != 0
     }
 
-    /// True once these records reached the destination (their fate is settled, even if the
-    /// stream, not having seen the acknowledgement, still carries them).
-    pub fn is_delivered(&self) -> bool {
-        self.flags & DELIVERED != 0
+    /// True once these records have their fate (e.g. written by an attempt whose
+    /// acknowledgement was lost: the stream still carries them and will write them again).
+    pub fn is_settled(&self) -> bool {
+        self.flags & SETTLED != 0
     }
 
-    /// Marks the records as delivered.
-    pub fn mark_delivered(&mut self) {
-        self.flags |= DELIVERED;
+    /// Marks the records as settled.
+    pub fn mark_settled(&mut self) {
+        self.flags |= SETTLED;
     }
 
-    /// True when the records still await a fate: originals not yet delivered.
+    /// True when the records still await a fate: originals not yet settled.
     pub fn is_unsettled(&self) -> bool {
         self.flags == 0
     }

@@ -4,13 +4,17 @@
 //! [`simulate`] runs a scenario to its end and returns a [`RunOutput`]. Records move as
 //! [`Chunk`]s; the [`crate::ledger::Ledger`] settles them.
 
+pub mod buffer;
 pub mod chunk;
 pub mod faults;
+pub mod lambda;
 pub mod source;
 mod stream;
 pub mod trace;
 
+pub use buffer::BufferId;
 pub use chunk::Chunk;
+pub use lambda::{InvokeOutcome, LambdaReport};
 pub use stream::simulate;
 pub use trace::{FlushReason, Outcome, TraceEvent};
 
@@ -36,12 +40,28 @@ pub struct Calls {
     /// `PutRecordBatch` calls: `attempts` counts first tries and resends; `failed` the calls
     /// with any refused record (T6).
     pub put_record_batch: CallCounts,
+    /// Lambda invocations: `batches` are flushes of the Lambda buffer.
+    pub lambda: CallCounts,
     /// PUTs to the stream's bucket (T11).
     pub s3_put: CallCounts,
     /// Objects written to the stream's bucket.
     pub s3_objects: u64,
     /// Bytes written to the stream's bucket (uncompressed).
     pub s3_bytes: u64,
+}
+
+/// The source record backup bucket (L6).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct BackupReport {
+    /// Objects written.
+    pub objects: u64,
+    /// PUT attempts.
+    pub attempts: u64,
+    /// Failed attempts.
+    pub failed: u64,
+    /// Copies lost because the backup bucket could not be written within the retention
+    /// window (only copies: no record's fate changes).
+    pub copies_expired: u64,
 }
 
 /// Options of one run that are not part of the scenario.
@@ -72,6 +92,10 @@ pub struct RunOutput {
     pub data_freshness_max: SimDuration,
     /// Calls made.
     pub calls: Calls,
+    /// The transform's work, when there is one.
+    pub lambda: Option<LambdaReport>,
+    /// The source record backup, when it is enabled.
+    pub backup: Option<BackupReport>,
     /// The trace, when asked for.
     pub trace: Vec<TraceEvent>,
     /// Events handled (each `PutRecordBatch` call counts as one).

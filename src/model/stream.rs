@@ -1,13 +1,17 @@
 //! The simulation of one Direct PUT delivery stream to S3.
 
+use super::buffer::{Buffer, BufferId};
 use super::faults::{CallFate, FaultSet};
+use super::lambda::{Invocation, InvokeOutcome, LambdaStage, MAX_RESPONSE_BYTES, sample};
 use super::source::Producer;
 use super::trace::{FlushReason, Outcome, TraceEvent};
-use super::{CallCounts, Calls, Chunk, RunOptions, RunOutput};
+use super::{BackupReport, CallCounts, Calls, Chunk, RunOptions, RunOutput};
 use crate::engine::time::MICROS_PER_SEC;
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
 use crate::ledger::Ledger;
-use crate::scenario::{CallTime, Destination, MIB, QuotaLimits, Scenario, Source, Target};
+use crate::scenario::{
+    BackupMode, CallTime, Destination, MIB, QuotaLimits, Scenario, Source, Target, Transform,
+};
 use rand_chacha::ChaCha8Rng;
 use std::collections::VecDeque;
 
@@ -29,12 +33,16 @@ enum Event {
         accepted: Vec<Chunk>,
         refused: Vec<Chunk>,
     },
-    /// The buffer opened as generation `gen` reaches its interval.
-    BufferDeadline(u64),
-    /// The S3 attempt in progress ends.
-    S3AttemptEnd,
-    /// The head S3 batch is tried again.
-    S3Retry,
+    /// A buffer opened as generation `gen` reaches its interval.
+    BufferDeadline(BufferId, u64),
+    /// The attempt in progress of invocation `id` ends.
+    LambdaAttemptEnd(u64),
+    /// Invocation `id` is tried again.
+    LambdaRetry(u64),
+    /// The S3 attempt in progress of a writer ends.
+    S3AttemptEnd(Bucket),
+    /// The head batch of a writer is tried again.
+    S3Retry(Bucket),
 }
 
 /// The stream's per-second quotas (I2, T6).
@@ -105,18 +113,39 @@ impl Ingest {
     }
 }
 
-/// A flushed batch on its way to S3.
+/// Which bucket a writer writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Bucket {
+    /// The stream's bucket: destination objects and `processing-failed` objects (T11).
+    Main,
+    /// The source record backup bucket (L6).
+    Backup,
+}
+
+/// What a batch on its way to S3 holds, which decides the records' fate when it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BatchKind {
+    /// Destination objects: `delivered`.
+    Destination,
+    /// The `processing-failed` prefix: `processing_failed` (L3, L4).
+    ProcessingFailed,
+    /// Backup copies (L6): counted in `backup_copies`, never a fate.
+    Backup,
+}
+
+/// A batch on its way to S3.
 struct Batch {
     id: u64,
+    kind: BatchKind,
     chunks: Vec<Chunk>,
     bytes: u64,
     oldest: SimTime,
     attempts: u32,
 }
 
-/// The writer of the stream's bucket: one FIFO queue, one PUT at a time, head-of-line retries
-/// (S1, S2, T11).
-struct S3Writer {
+/// A writer of one bucket: one FIFO queue, one PUT at a time, head-of-line retries (S1, S2,
+/// T11).
+struct Writer {
     queue: VecDeque<Batch>,
     busy: bool,
     outcome: Outcome,
@@ -125,16 +154,34 @@ struct S3Writer {
     retry_interval: SimDuration,
     faults: FaultSet,
     rng: ChaCha8Rng,
+    calls: CallCounts,
+    objects: u64,
+    bytes: u64,
 }
 
-/// The destination buffer (B1-B3).
-struct Buffer {
-    hint_bytes: u64,
-    interval: SimDuration,
-    chunks: Vec<Chunk>,
-    bytes: u64,
-    generation: u64,
+impl Writer {
+    fn new(scenario: &Scenario, target: Target, rng: ChaCha8Rng) -> Self {
+        Writer {
+            queue: VecDeque::new(),
+            busy: false,
+            outcome: Outcome::Ok,
+            attempt_start: SimTime::ZERO,
+            put_time: scenario.services.s3.put_time,
+            retry_interval: scenario.services.s3.retry_interval,
+            faults: FaultSet::for_target(&scenario.faults, target),
+            rng,
+            calls: CallCounts::default(),
+            objects: 0,
+            bytes: 0,
+        }
+    }
 }
+
+const NO_FAULT: CallFate = CallFate {
+    failed: false,
+    ack_lost: false,
+    slow: 1.0,
+};
 
 struct Sim {
     now: SimTime,
@@ -143,12 +190,15 @@ struct Sim {
     producers: Vec<Producer>,
     next_record: u64,
     ingest: Ingest,
+    lambda: Option<LambdaStage>,
     buffer: Buffer,
+    backup: Option<Buffer>,
     next_batch: u64,
-    s3: S3Writer,
+    main: Writer,
+    backup_writer: Writer,
     retention: SimDuration,
     ledger: Ledger,
-    calls: Calls,
+    put_record_batch: CallCounts,
     trace: Option<Vec<TraceEvent>>,
     events: u64,
     scratch_accepted: Vec<Chunk>,
@@ -171,6 +221,23 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             Source::DirectPut(p) => Producer::new(p, &streams),
         })
         .collect();
+    let lambda = scenario.transform.as_ref().map(|t| match t {
+        Transform::Lambda(t) => LambdaStage::new(
+            t,
+            &scenario.services.lambda,
+            FaultSet::for_target(&scenario.faults, Target::Lambda),
+            streams.stream("lambda"),
+            streams.stream("lambda/results"),
+        ),
+    });
+    let backup = (dest.s3_backup_mode == BackupMode::Enabled).then(|| {
+        let h = dest.s3_backup_buffering_hints;
+        Buffer::new(
+            u64::from(h.size_in_mbs) * MIB,
+            SimDuration::from_secs(u64::from(h.interval_in_seconds)),
+        )
+    });
+    let ingest_time = scenario.services.ingest.put_time;
     let mut sim = Sim {
         now: SimTime::ZERO,
         end: SimTime(scenario.duration.0),
@@ -185,31 +252,22 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             bytes_left: 0,
             faults: FaultSet::for_target(&scenario.faults, Target::Ingest),
             rng: streams.stream("ingest"),
-            put_time: scenario.services.ingest.put_time,
-            instant: scenario.services.ingest.put_time.base == SimDuration::ZERO
-                && scenario.services.ingest.put_time.per_mib == SimDuration::ZERO,
+            put_time: ingest_time,
+            instant: ingest_time.base == SimDuration::ZERO
+                && ingest_time.per_mib == SimDuration::ZERO,
         },
-        buffer: Buffer {
-            hint_bytes: u64::from(hints.size_in_mbs) * MIB,
-            interval: SimDuration::from_secs(u64::from(hints.interval_in_seconds)),
-            chunks: Vec::new(),
-            bytes: 0,
-            generation: 0,
-        },
+        lambda,
+        buffer: Buffer::new(
+            u64::from(hints.size_in_mbs) * MIB,
+            SimDuration::from_secs(u64::from(hints.interval_in_seconds)),
+        ),
+        backup,
         next_batch: 1,
-        s3: S3Writer {
-            queue: VecDeque::new(),
-            busy: false,
-            outcome: Outcome::Ok,
-            attempt_start: SimTime::ZERO,
-            put_time: scenario.services.s3.put_time,
-            retry_interval: scenario.services.s3.retry_interval,
-            faults: FaultSet::for_target(&scenario.faults, Target::S3),
-            rng: streams.stream("s3"),
-        },
+        main: Writer::new(&scenario, Target::S3, streams.stream("s3")),
+        backup_writer: Writer::new(&scenario, Target::BackupS3, streams.stream("backup-s3")),
         retention: scenario.stream.retention,
         ledger: Ledger::default(),
-        calls: Calls::default(),
+        put_record_batch: CallCounts::default(),
         trace: opts.trace.then(Vec::new),
         events: 0,
         scratch_accepted: Vec::new(),
@@ -250,13 +308,20 @@ impl Sim {
                     accepted,
                     refused,
                 } => self.complete_call(p, attempt, first_try, &accepted, refused),
-                Event::BufferDeadline(generation) => {
-                    if generation == self.buffer.generation && !self.buffer.chunks.is_empty() {
-                        self.flush(FlushReason::Interval);
+                Event::BufferDeadline(id, generation) => {
+                    let buffer = self.buffer_mut(id);
+                    if buffer.generation == generation && !buffer.is_empty() {
+                        self.flush(id, FlushReason::Interval);
                     }
                 }
-                Event::S3AttemptEnd => self.s3_attempt_end(),
-                Event::S3Retry => self.s3_start(),
+                Event::LambdaAttemptEnd(id) => self.lambda_attempt_end(id),
+                Event::LambdaRetry(id) => {
+                    if !self.lambda_attempt(id) {
+                        self.start_lambdas();
+                    }
+                }
+                Event::S3AttemptEnd(b) => self.s3_attempt_end(b),
+                Event::S3Retry(b) => self.s3_start(b),
             }
         }
     }
@@ -290,17 +355,13 @@ impl Sim {
     /// A `PutRecordBatch` call of `chunks` starts now (I2, I3, T6, T8).
     fn offer(&mut self, p: usize, attempt: u32, first_try: SimTime, chunks: &[Chunk]) {
         let now = self.now;
-        self.calls.put_record_batch.attempts += 1;
+        self.put_record_batch.attempts += 1;
         let mut accepted = std::mem::take(&mut self.scratch_accepted);
         let mut refused = std::mem::take(&mut self.scratch_refused);
         accepted.clear();
         refused.clear();
         let fate = if self.ingest.faults.is_empty() {
-            CallFate {
-                failed: false,
-                ack_lost: false,
-                slow: 1.0,
-            }
+            NO_FAULT
         } else {
             self.ingest.faults.call(now, &mut self.ingest.rng)
         };
@@ -311,7 +372,7 @@ impl Sim {
             self.ledger.throttled_records += throttled;
         }
         if fate.failed || fate.ack_lost || !refused.is_empty() {
-            self.calls.put_record_batch.failed += 1;
+            self.put_record_batch.failed += 1;
         }
         if fate.ack_lost {
             // The producer saw a failure: it resends the accepted records too (F3 copies).
@@ -346,7 +407,7 @@ impl Sim {
         self.scratch_refused = refused;
     }
 
-    /// A call returns: accepted records enter the buffer, refused ones are resent or
+    /// A call returns: accepted records enter the stream, refused ones are resent or
     /// rejected (I3).
     fn complete_call(
         &mut self,
@@ -358,27 +419,29 @@ impl Sim {
     ) {
         let now = self.now;
         if !accepted.is_empty() {
-            if self.buffer.chunks.is_empty() {
-                self.buffer.generation += 1;
-                if self.buffer.interval > SimDuration::ZERO {
-                    let generation = self.buffer.generation;
-                    self.queue.push(
-                        now + self.buffer.interval,
-                        Event::BufferDeadline(generation),
-                    );
-                }
-            }
-            for c in accepted {
-                let mut c = *c;
+            let ledger = &mut self.ledger;
+            let unit = accepted.iter().map(|&c| {
+                let mut c = c;
                 c.ingest = now;
-                self.ledger.ingested(&c, first_try, now, attempt > 0);
-                self.buffer.bytes += c.bytes;
-                self.buffer.chunks.push(c);
-            }
-            if self.buffer.interval == SimDuration::ZERO {
-                self.flush(FlushReason::Immediate);
-            } else if self.buffer.bytes >= self.buffer.hint_bytes {
-                self.flush(FlushReason::Size);
+                ledger.ingested(&c, first_try, now, attempt > 0);
+                c
+            });
+            // Source record backup sees every ingested record, untransformed (L6).
+            if self.backup.is_some() {
+                let unit: Vec<Chunk> = unit.collect();
+                self.buffer_add(BufferId::Backup, unit.iter().copied());
+                let next = if self.lambda.is_some() {
+                    BufferId::Lambda
+                } else {
+                    BufferId::Destination
+                };
+                self.buffer_add(next, unit);
+            } else if self.lambda.is_some() {
+                let unit: Vec<Chunk> = unit.collect();
+                self.buffer_add(BufferId::Lambda, unit);
+            } else {
+                let added = self.buffer.add(unit);
+                self.after_add(BufferId::Destination, added);
             }
         }
         if refused.is_empty() {
@@ -403,147 +466,412 @@ impl Sim {
         }
     }
 
-    /// The buffer's content becomes one batch for S3 (B1).
-    fn flush(&mut self, reason: FlushReason) {
-        let capacity = self.buffer.chunks.len() + 16;
-        let chunks = std::mem::replace(&mut self.buffer.chunks, Vec::with_capacity(capacity));
-        let bytes = std::mem::take(&mut self.buffer.bytes);
-        let oldest = chunks.iter().map(|c| c.ingest).min().unwrap_or(self.now);
-        let id = self.next_batch;
+    fn buffer_mut(&mut self, id: BufferId) -> &mut Buffer {
+        match id {
+            BufferId::Destination => &mut self.buffer,
+            BufferId::Lambda => match &mut self.lambda {
+                Some(l) => &mut l.buffer,
+                None => &mut self.buffer,
+            },
+            BufferId::Backup => match &mut self.backup {
+                Some(b) => b,
+                None => &mut self.buffer,
+            },
+        }
+    }
+
+    /// Adds one unit to a buffer (B1, B2, B4).
+    fn buffer_add(&mut self, id: BufferId, unit: impl IntoIterator<Item = Chunk>) {
+        let added = self.buffer_mut(id).add(unit);
+        self.after_add(id, added);
+    }
+
+    fn after_add(&mut self, id: BufferId, added: super::buffer::Added) {
+        if let Some(generation) = added.opened {
+            let interval = self.buffer_mut(id).interval;
+            if interval > SimDuration::ZERO {
+                self.queue
+                    .push(self.now + interval, Event::BufferDeadline(id, generation));
+            }
+        }
+        if added.flush {
+            let reason = if self.buffer_mut(id).interval == SimDuration::ZERO {
+                FlushReason::Immediate
+            } else {
+                FlushReason::Size
+            };
+            self.flush(id, reason);
+        }
+    }
+
+    /// A buffer's content becomes one batch (B1): an invocation, or an object for S3.
+    fn flush(&mut self, id: BufferId, reason: FlushReason) {
+        let now = self.now;
+        let (chunks, bytes) = self.buffer_mut(id).take();
+        let oldest = chunks.iter().map(|c| c.ingest).min().unwrap_or(now);
+        let batch = self.next_batch;
         self.next_batch += 1;
         if let Some(trace) = &mut self.trace {
             trace.push(TraceEvent::Flush {
-                at: self.now,
-                batch: id,
+                at: now,
+                buffer: id,
+                batch,
                 records: chunks.iter().map(|c| u64::from(c.count)).sum(),
                 bytes,
                 reason,
             });
         }
-        self.s3.queue.push_back(Batch {
+        match id {
+            BufferId::Lambda => {
+                if let Some(l) = &mut self.lambda {
+                    l.waiting.push_back(Invocation {
+                        id: batch,
+                        chunks,
+                        bytes,
+                        oldest,
+                        flushed_at: now,
+                        attempts: 0,
+                        attempt_start: now,
+                        outcome: InvokeOutcome::Ok,
+                    });
+                }
+                self.start_lambdas();
+            }
+            BufferId::Destination => {
+                self.enqueue(Bucket::Main, batch, BatchKind::Destination, chunks, bytes)
+            }
+            BufferId::Backup => {
+                self.enqueue(Bucket::Backup, batch, BatchKind::Backup, chunks, bytes)
+            }
+        }
+    }
+
+    fn writer(&mut self, b: Bucket) -> &mut Writer {
+        match b {
+            Bucket::Main => &mut self.main,
+            Bucket::Backup => &mut self.backup_writer,
+        }
+    }
+
+    /// Queues an object for a bucket (T11).
+    fn enqueue(&mut self, b: Bucket, id: u64, kind: BatchKind, chunks: Vec<Chunk>, bytes: u64) {
+        let oldest = chunks.iter().map(|c| c.ingest).min().unwrap_or(self.now);
+        let w = self.writer(b);
+        w.queue.push_back(Batch {
             id,
+            kind,
             chunks,
             bytes,
             oldest,
             attempts: 0,
         });
-        if !self.s3.busy {
-            self.s3_start();
+        if !w.busy {
+            self.s3_start(b);
         }
     }
 
-    /// Starts an attempt of the head batch, after expiring its records that have outlived the
-    /// retention window (T12); a batch left empty is not written.
-    fn s3_start(&mut self) {
-        let now = self.now;
+    /// Removes the records of `chunks` at least `retention` old at `now` (T5, T12); returns
+    /// (records expired, newest ingest among them).
+    fn expire(
+        ledger: &mut Ledger,
+        chunks: &mut Vec<Chunk>,
+        now: SimTime,
+        retention: SimDuration,
+        copies: bool,
+    ) -> (u64, SimTime) {
+        let mut expired = 0;
+        let mut newest = SimTime::ZERO;
+        chunks.retain(|c| {
+            let old = now.since(c.ingest) >= retention;
+            if old {
+                if copies {
+                    ledger.backup_expired += u64::from(c.count);
+                } else {
+                    ledger.expired(c, now);
+                }
+                expired += u64::from(c.count);
+                newest = newest.max(c.ingest);
+            }
+            !old
+        });
+        (expired, newest)
+    }
+
+    /// Invocations start while slots are free (L5, T9).
+    fn start_lambdas(&mut self) {
         loop {
-            let Some(batch) = self.s3.queue.front_mut() else {
-                self.s3.busy = false;
+            let Some(l) = &mut self.lambda else {
                 return;
             };
-            if now.since(batch.oldest) >= self.retention {
-                let retention = self.retention;
-                let mut expired = 0;
-                let mut newest_ingest = SimTime::ZERO;
-                let ledger = &mut self.ledger;
-                batch.chunks.retain(|c| {
-                    let old = now.since(c.ingest) >= retention;
-                    if old {
-                        ledger.expired(c, now);
-                        expired += u64::from(c.count);
-                        newest_ingest = newest_ingest.max(c.ingest);
-                    }
-                    !old
+            if l.running.len() >= l.service.concurrency as usize {
+                return;
+            }
+            let Some(inv) = l.waiting.pop_front() else {
+                return;
+            };
+            let id = inv.id;
+            l.running.insert(id, inv);
+            self.lambda_attempt(id);
+        }
+    }
+
+    /// Starts an attempt of invocation `id` (L2, T8, T12). Returns false when its records all
+    /// expired, so that it no longer holds a slot.
+    fn lambda_attempt(&mut self, id: u64) -> bool {
+        let now = self.now;
+        let retention = self.retention;
+        let Some(l) = &mut self.lambda else {
+            return false;
+        };
+        let limit = l.limit(now);
+        let Some(inv) = l.running.get_mut(&id) else {
+            return false;
+        };
+        if now.since(inv.oldest) >= retention {
+            let (n, newest) =
+                Self::expire(&mut self.ledger, &mut inv.chunks, now, retention, false);
+            inv.bytes = inv.chunks.iter().map(|c| c.bytes).sum();
+            inv.oldest = inv.chunks.iter().map(|c| c.ingest).min().unwrap_or(now);
+            if let Some(trace) = &mut self.trace {
+                trace.push(TraceEvent::Expired {
+                    at: now,
+                    batch: id,
+                    records: n,
+                    newest_ingest: newest,
                 });
+            }
+            if inv.chunks.is_empty() {
+                l.running.remove(&id);
+                return false;
+            }
+        }
+        if inv.attempts == 0 {
+            l.wait.record(now.since(inv.flushed_at), 1);
+            l.calls.batches += 1;
+        }
+        inv.attempts += 1;
+        l.calls.attempts += 1;
+        inv.attempt_start = now;
+        let (outcome, took) = if l.executing >= limit {
+            (InvokeOutcome::Throttled, SimDuration::ZERO)
+        } else {
+            let d = sample(&l.service.duration, &mut l.rng);
+            let fate = if l.faults.is_empty() {
+                NO_FAULT
+            } else {
+                l.faults.call(now, &mut l.rng)
+            };
+            let d = d.mul_f64(fate.slow);
+            let response = (inv.bytes as f64 * l.service.size_ratio) as u64;
+            if d > l.service.timeout {
+                (InvokeOutcome::Timeout, l.service.timeout)
+            } else if fate.failed || fate.ack_lost {
+                (InvokeOutcome::Error, d)
+            } else if response > MAX_RESPONSE_BYTES {
+                (InvokeOutcome::ResponseTooLarge, d)
+            } else {
+                (InvokeOutcome::Ok, d)
+            }
+        };
+        inv.outcome = outcome;
+        if outcome != InvokeOutcome::Throttled {
+            l.executing += 1;
+        }
+        self.queue.push(now + took, Event::LambdaAttemptEnd(id));
+        true
+    }
+
+    /// An invocation attempt ends: its output enters the destination buffer as one unit
+    /// (T9), or it is retried, or its records go to `processing-failed` (L3).
+    fn lambda_attempt_end(&mut self, id: u64) {
+        let now = self.now;
+        let Some(l) = &mut self.lambda else {
+            return;
+        };
+        let Some(inv) = l.running.get_mut(&id) else {
+            return;
+        };
+        let outcome = inv.outcome;
+        if outcome != InvokeOutcome::Throttled {
+            l.executing = l.executing.saturating_sub(1);
+        }
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceEvent::LambdaAttempt {
+                batch: id,
+                attempt: inv.attempts,
+                start: inv.attempt_start,
+                end: now,
+                records: inv.chunks.iter().map(|c| u64::from(c.count)).sum(),
+                outcome,
+            });
+        }
+        if outcome != InvokeOutcome::Ok {
+            l.calls.failed += 1;
+        }
+        let failures = &mut l.report.failures;
+        match outcome {
+            InvokeOutcome::Ok => {}
+            InvokeOutcome::Error => failures.error += 1,
+            InvokeOutcome::Timeout => failures.timeout += 1,
+            InvokeOutcome::Throttled => failures.throttled += 1,
+            InvokeOutcome::ResponseTooLarge => failures.response_too_large += 1,
+        }
+        if outcome != InvokeOutcome::Ok && inv.attempts < l.attempts_allowed {
+            let delay = l.service.retry_delay;
+            self.queue.push(now + delay, Event::LambdaRetry(id));
+            return;
+        }
+        let Some(inv) = l.running.remove(&id) else {
+            return;
+        };
+        if outcome == InvokeOutcome::Ok {
+            let (ok, dropped, failed) = l.results(inv.chunks);
+            for c in &dropped {
+                self.ledger.dropped(c, now);
+            }
+            if !failed.is_empty() {
+                let bytes = failed.iter().map(|c| c.bytes).sum();
+                self.enqueue(Bucket::Main, id, BatchKind::ProcessingFailed, failed, bytes);
+            }
+            self.buffer_add(BufferId::Destination, ok);
+        } else {
+            self.enqueue(
+                Bucket::Main,
+                id,
+                BatchKind::ProcessingFailed,
+                inv.chunks,
+                inv.bytes,
+            );
+        }
+        self.start_lambdas();
+    }
+
+    /// Starts an attempt of the head batch of a bucket, after expiring its records that have
+    /// outlived the retention window (T12); a batch left empty is not written.
+    fn s3_start(&mut self, b: Bucket) {
+        let now = self.now;
+        let retention = self.retention;
+        loop {
+            let w = match b {
+                Bucket::Main => &mut self.main,
+                Bucket::Backup => &mut self.backup_writer,
+            };
+            let Some(batch) = w.queue.front_mut() else {
+                w.busy = false;
+                return;
+            };
+            if now.since(batch.oldest) >= retention {
+                let copies = batch.kind == BatchKind::Backup;
+                let (n, newest) =
+                    Self::expire(&mut self.ledger, &mut batch.chunks, now, retention, copies);
                 batch.bytes = batch.chunks.iter().map(|c| c.bytes).sum();
                 batch.oldest = batch.chunks.iter().map(|c| c.ingest).min().unwrap_or(now);
                 if let Some(trace) = &mut self.trace {
                     trace.push(TraceEvent::Expired {
                         at: now,
                         batch: batch.id,
-                        records: expired,
-                        newest_ingest,
+                        records: n,
+                        newest_ingest: newest,
                     });
                 }
                 if batch.chunks.is_empty() {
-                    self.s3.queue.pop_front();
+                    w.queue.pop_front();
                     continue;
                 }
             }
             if batch.attempts == 0 {
-                self.calls.s3_put.batches += 1;
+                w.calls.batches += 1;
             }
             batch.attempts += 1;
-            self.calls.s3_put.attempts += 1;
-            let fate = if self.s3.faults.is_empty() {
-                CallFate {
-                    failed: false,
-                    ack_lost: false,
-                    slow: 1.0,
-                }
+            w.calls.attempts += 1;
+            let fate = if w.faults.is_empty() {
+                NO_FAULT
             } else {
-                self.s3.faults.call(now, &mut self.s3.rng)
+                w.faults.call(now, &mut w.rng)
             };
-            self.s3.outcome = if fate.failed {
+            w.outcome = if fate.failed {
                 Outcome::Failed
             } else if fate.ack_lost {
                 Outcome::AckLost
             } else {
                 Outcome::Ok
             };
-            let took = self.s3.put_time.for_bytes(batch.bytes).mul_f64(fate.slow);
-            self.s3.busy = true;
-            self.s3.attempt_start = now;
-            self.queue.push(now + took, Event::S3AttemptEnd);
+            let took = w.put_time.for_bytes(batch.bytes).mul_f64(fate.slow);
+            w.busy = true;
+            w.attempt_start = now;
+            self.queue.push(now + took, Event::S3AttemptEnd(b));
             return;
         }
     }
 
-    /// The attempt in progress ends (T8): delivered, or retried after the pause (S1, T4).
-    fn s3_attempt_end(&mut self) {
+    /// The attempt in progress ends (T8): written, or retried after the pause (S1, T4).
+    fn s3_attempt_end(&mut self, b: Bucket) {
         let now = self.now;
-        let outcome = self.s3.outcome;
-        let Some(batch) = self.s3.queue.front_mut() else {
-            self.s3.busy = false;
+        let w = match b {
+            Bucket::Main => &mut self.main,
+            Bucket::Backup => &mut self.backup_writer,
+        };
+        let outcome = w.outcome;
+        let Some(batch) = w.queue.front_mut() else {
+            w.busy = false;
             return;
         };
         if let Some(trace) = &mut self.trace {
             trace.push(TraceEvent::S3Attempt {
+                backup: b == Bucket::Backup,
                 batch: batch.id,
                 attempt: batch.attempts,
-                start: self.s3.attempt_start,
+                start: w.attempt_start,
                 end: now,
                 records: batch.chunks.iter().map(|c| u64::from(c.count)).sum(),
                 outcome,
             });
         }
         if outcome != Outcome::Failed {
-            for c in &mut batch.chunks {
-                self.ledger.delivered(c, now);
+            match batch.kind {
+                BatchKind::Destination => {
+                    for c in &mut batch.chunks {
+                        self.ledger.delivered(c, now);
+                    }
+                }
+                BatchKind::ProcessingFailed => {
+                    for c in &mut batch.chunks {
+                        self.ledger.processing_failed(c, now);
+                    }
+                }
+                BatchKind::Backup => {
+                    if outcome == Outcome::Ok {
+                        let n: u64 = batch.chunks.iter().map(|c| u64::from(c.count)).sum();
+                        self.ledger.counts.backup_copies += n;
+                    }
+                }
             }
         }
         if outcome == Outcome::Ok {
-            self.calls.s3_objects += 1;
-            self.calls.s3_bytes += batch.bytes;
-            self.s3.queue.pop_front();
-            self.s3_start();
+            w.objects += 1;
+            w.bytes += batch.bytes;
+            w.queue.pop_front();
+            self.s3_start(b);
         } else {
-            self.calls.s3_put.failed += 1;
-            self.queue
-                .push(now + self.s3.retry_interval, Event::S3Retry);
+            w.calls.failed += 1;
+            self.queue.push(now + w.retry_interval, Event::S3Retry(b));
         }
     }
 
     /// Settles what is still in the stream at the end, checks conservation (F2) and builds
     /// the output.
-    fn finish(mut self, scenario: crate::scenario::Scenario) -> Result<RunOutput, String> {
+    fn finish(mut self, scenario: Scenario) -> Result<RunOutput, String> {
         let end = self.end;
-        for c in &self.buffer.chunks {
-            self.ledger.in_stream_at_end(c, end);
+        let ledger = &mut self.ledger;
+        let mut in_stream = |c: &Chunk| ledger.in_stream_at_end(c, end);
+        self.buffer.chunks().iter().for_each(&mut in_stream);
+        for batch in &self.main.queue {
+            batch.chunks.iter().for_each(&mut in_stream);
         }
-        for b in &self.s3.queue {
-            for c in &b.chunks {
-                self.ledger.in_stream_at_end(c, end);
+        if let Some(l) = &self.lambda {
+            l.buffer.chunks().iter().for_each(&mut in_stream);
+            for inv in l.waiting.iter().chain(l.running.values()) {
+                inv.chunks.iter().for_each(&mut in_stream);
             }
         }
         let queue_events = self.queue.popped();
@@ -563,6 +891,13 @@ impl Sim {
         }
         self.ledger.close()?;
         let l = self.ledger;
+        let (lambda_calls, lambda_report) = match self.lambda {
+            Some(mut stage) => {
+                stage.report.concurrency_wait_seconds = stage.wait.summary();
+                (stage.calls, Some(stage.report))
+            }
+            None => (CallCounts::default(), None),
+        };
         Ok(RunOutput {
             scenario,
             records: l.counts,
@@ -572,12 +907,19 @@ impl Sim {
             throttled_records: l.throttled_records,
             data_freshness_max: l.freshness_max,
             calls: Calls {
-                put_record_batch: CallCounts {
-                    batches: 0,
-                    ..self.calls.put_record_batch
-                },
-                ..self.calls
+                put_record_batch: self.put_record_batch,
+                lambda: lambda_calls,
+                s3_put: self.main.calls,
+                s3_objects: self.main.objects,
+                s3_bytes: self.main.bytes,
             },
+            lambda: lambda_report,
+            backup: self.backup.map(|_| BackupReport {
+                objects: self.backup_writer.objects,
+                attempts: self.backup_writer.calls.attempts,
+                failed: self.backup_writer.calls.failed,
+                copies_expired: l.backup_expired,
+            }),
             trace: self.trace.unwrap_or_default(),
             events: self.events,
             queue_events,

@@ -1,5 +1,7 @@
 //! An optional trace of what happened when: buffer flushes, S3 attempts and expiries.
 
+use super::buffer::BufferId;
+use super::lambda::InvokeOutcome;
 use crate::engine::SimTime;
 use serde::Serialize;
 
@@ -28,10 +30,12 @@ pub enum Outcome {
 /// One traced happening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum TraceEvent {
-    /// The destination buffer flushed batch `batch`.
+    /// A buffer flushed batch `batch`.
     Flush {
         /// When.
         at: SimTime,
+        /// Which buffer.
+        buffer: BufferId,
         /// Batch id (1, 2, ... in flush order).
         batch: u64,
         /// Records in it.
@@ -43,6 +47,8 @@ pub enum TraceEvent {
     },
     /// An S3 PUT attempt of batch `batch`.
     S3Attempt {
+        /// True for the backup bucket (L6), false for the stream's bucket.
+        backup: bool,
         /// Batch id.
         batch: u64,
         /// 1 for the first attempt.
@@ -55,6 +61,21 @@ pub enum TraceEvent {
         records: u64,
         /// How it ended.
         outcome: Outcome,
+    },
+    /// An invocation attempt of Lambda batch `batch`.
+    LambdaAttempt {
+        /// Batch id.
+        batch: u64,
+        /// 1 for the first attempt.
+        attempt: u32,
+        /// Start time.
+        start: SimTime,
+        /// End time.
+        end: SimTime,
+        /// Records carried.
+        records: u64,
+        /// How it ended.
+        outcome: InvokeOutcome,
     },
     /// Records of batch `batch` expired at the start of an attempt (T12).
     Expired {

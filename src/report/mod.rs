@@ -6,7 +6,7 @@ mod text;
 pub use text::{markdown, text};
 
 use crate::ledger::{DurationSummary, RecordCounts};
-use crate::model::RunOutput;
+use crate::model::{BackupReport, LambdaReport, RunOutput};
 use crate::scenario::Destination;
 use serde::Serialize;
 
@@ -117,6 +117,10 @@ pub struct Report {
     pub producers: ProducersReport,
     /// Objects in the stream's bucket.
     pub s3: S3Report,
+    /// The Lambda transform's work (`null` without a transform).
+    pub lambda: Option<LambdaReport>,
+    /// The source record backup (`null` when it is disabled).
+    pub backup: Option<BackupReport>,
 }
 
 impl Report {
@@ -127,11 +131,6 @@ impl Report {
             serde_json::Number::from(secs / 1_000_000)
         } else {
             serde_json::Number::from_f64(secs as f64 / 1e6).unwrap_or_else(|| 0.into())
-        };
-        let zero = BatchCalls {
-            batches: 0,
-            attempts: 0,
-            failed: 0,
         };
         let c = &out.calls;
         Report {
@@ -149,7 +148,11 @@ impl Report {
                     attempts: c.put_record_batch.attempts,
                     failed: c.put_record_batch.failed,
                 },
-                lambda: zero.clone(),
+                lambda: BatchCalls {
+                    batches: c.lambda.batches,
+                    attempts: c.lambda.attempts,
+                    failed: c.lambda.failed,
+                },
                 s3_put: BatchCalls {
                     batches: c.s3_put.batches,
                     attempts: c.s3_put.attempts,
@@ -178,6 +181,8 @@ impl Report {
                 objects: c.s3_objects,
                 bytes: c.s3_bytes,
             },
+            lambda: out.lambda.clone(),
+            backup: out.backup.clone(),
         }
     }
 

@@ -4,7 +4,9 @@ use super::{Report, fate_rows};
 use crate::engine::SimDuration;
 use crate::ledger::DurationSummary;
 use crate::model::RunOutput;
-use crate::scenario::{Destination, Fault, Quota, Rate, Scenario, SizeDist, Source};
+use crate::scenario::{
+    BackupMode, Destination, Fault, Quota, Rate, Scenario, SizeDist, Source, TimeDist, Transform,
+};
 use std::fmt::Write;
 
 /// `1234567` as `1,234,567`.
@@ -129,7 +131,39 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
         ),
     ));
     rows.push(("retention".into(), s.stream.retention.to_string()));
+    if let Some(Transform::Lambda(t)) = &s.transform {
+        let l = &s.services.lambda;
+        let duration = match l.duration {
+            TimeDist::Fixed(d) => d.to_string(),
+            TimeDist::Uniform(a, b) => format!("{a}-{b}"),
+            TimeDist::LogNormal { median, p99 } => format!("median {median}, p99 {p99}"),
+        };
+        rows.push((
+            "Lambda buffer".into(),
+            format!(
+                "{} MiB or {} s; {} retries",
+                t.buffer_size_in_mbs, t.buffer_interval_in_seconds, t.number_of_retries
+            ),
+        ));
+        rows.push((
+            "Lambda function".into(),
+            format!(
+                "duration {duration}, timeout {}, concurrency {}, output x{} size, dropped {}, processing-failed {}, retry delay {}",
+                l.timeout, l.concurrency, l.size_ratio, l.dropped, l.processing_failed, l.retry_delay
+            ),
+        ));
+    }
     let Destination::S3(d) = &s.destination;
+    if d.s3_backup_mode == BackupMode::Enabled {
+        rows.push((
+            "source backup".into(),
+            format!(
+                "Enabled: {} MiB or {} s",
+                d.s3_backup_buffering_hints.size_in_mbs,
+                d.s3_backup_buffering_hints.interval_in_seconds
+            ),
+        ));
+    }
     rows.push((
         "S3 buffering".into(),
         format!(
@@ -210,8 +244,13 @@ pub fn text(out: &RunOutput) -> String {
     let _ = writeln!(s, "firehose-sim: {} (seed {})", r.scenario, r.seed);
     let _ = writeln!(
         s,
-        "Simulated {} of a Direct PUT delivery stream to S3.\n",
-        out.scenario.duration
+        "Simulated {} of a Direct PUT delivery stream to S3{}.\n",
+        out.scenario.duration,
+        if r.lambda.is_some() {
+            " with a Lambda transform"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(s, "{}\n", verdict(rec, r.latency_seconds.p99));
     let _ = writeln!(s, "Settings");
@@ -275,17 +314,62 @@ pub fn text(out: &RunOutput) -> String {
         grouped(p.throttled_records),
         summary_table(&p.wait_seconds)
     );
+    s.push_str(&transform_text(&r));
     let c = &r.calls;
     let _ = writeln!(
         s,
-        "\nCalls\n  PutRecordBatch   {} calls, {} failed\n  S3 PUT           {} objects written, {} attempts for {} batches, {} failed",
+        "\nCalls\n  PutRecordBatch   {} calls, {} failed\n  Lambda           {} attempts for {} batches, {} failed\n  S3 PUT           {} objects written, {} attempts for {} batches, {} failed",
         grouped(c.put_record_batch.attempts),
         grouped(c.put_record_batch.failed),
+        grouped(c.lambda.attempts),
+        grouped(c.lambda.batches),
+        grouped(c.lambda.failed),
         grouped(r.s3.objects),
         grouped(c.s3_put.attempts),
         grouped(c.s3_put.batches),
         grouped(c.s3_put.failed)
     );
+    s
+}
+
+/// The "Transform" and "Backup" sections of the text report (empty when absent).
+fn transform_text(r: &Report) -> String {
+    let mut s = String::new();
+    if let Some(l) = &r.lambda {
+        let c = &r.calls.lambda;
+        let f = &l.failures;
+        let _ = writeln!(
+            s,
+            "\nTransform (Lambda)\n  {} invocations, {} attempts, {} failed: {} errors, {} timeouts, {} throttled, {} responses over 6 MB\n  records: {} Ok, {} Dropped, {} ProcessingFailed (per record)\n  wait for a free slot (flush to first attempt):\n{}",
+            grouped(c.batches),
+            grouped(c.attempts),
+            grouped(c.failed),
+            grouped(f.error),
+            grouped(f.timeout),
+            grouped(f.throttled),
+            grouped(f.response_too_large),
+            grouped(l.records.ok),
+            grouped(l.records.dropped),
+            grouped(l.records.processing_failed),
+            summary_table(&l.concurrency_wait_seconds)
+        );
+    }
+    if let Some(b) = &r.backup {
+        let _ = writeln!(
+            s,
+            "\nSource record backup\n  {} copies written in {} objects ({} attempts, {} failed); {} copies lost to the retention window{}",
+            grouped(r.records.backup_copies),
+            grouped(b.objects),
+            grouped(b.attempts),
+            grouped(b.failed),
+            grouped(b.copies_expired),
+            if b.copies_expired > 0 {
+                " (only copies: no record's fate changed)"
+            } else {
+                ""
+            }
+        );
+    }
     s
 }
 
@@ -349,12 +433,44 @@ pub fn markdown(out: &RunOutput) -> String {
         grouped(r.producers.records_resent),
         grouped(r.producers.throttled_records)
     );
+    if let Some(l) = &r.lambda {
+        let f = &l.failures;
+        let w = &l.concurrency_wait_seconds;
+        let _ = writeln!(
+            s,
+            "\n## Transform (Lambda)\n\n| failures | count |\n|---|---:|\n| error | {} |\n| timeout | {} |\n| throttled | {} |\n| response over 6 MB | {} |\n\n| records | count |\n|---|---:|\n| Ok | {} |\n| Dropped | {} |\n| ProcessingFailed | {} |\n\nWait for a free slot: mean {:.3} s, p99 {:.3} s, max {:.3} s.",
+            grouped(f.error),
+            grouped(f.timeout),
+            grouped(f.throttled),
+            grouped(f.response_too_large),
+            grouped(l.records.ok),
+            grouped(l.records.dropped),
+            grouped(l.records.processing_failed),
+            w.mean,
+            w.p99,
+            w.max
+        );
+    }
+    if let Some(b) = &r.backup {
+        let _ = writeln!(
+            s,
+            "\n## Source record backup\n\n{} copies written in {} objects ({} attempts, {} failed); {} copies lost to the retention window.",
+            grouped(r.records.backup_copies),
+            grouped(b.objects),
+            grouped(b.attempts),
+            grouped(b.failed),
+            grouped(b.copies_expired)
+        );
+    }
     let c = &r.calls;
     let _ = writeln!(
         s,
-        "\n## Calls\n\n| call | batches | attempts | failed |\n|---|---:|---:|---:|\n| PutRecordBatch | | {} | {} |\n| S3 PUT | {} | {} | {} |\n\nObjects written to S3: {}.",
+        "\n## Calls\n\n| call | batches | attempts | failed |\n|---|---:|---:|---:|\n| PutRecordBatch | | {} | {} |\n| Lambda | {} | {} | {} |\n| S3 PUT | {} | {} | {} |\n\nObjects written to S3: {}.",
         grouped(c.put_record_batch.attempts),
         grouped(c.put_record_batch.failed),
+        grouped(c.lambda.batches),
+        grouped(c.lambda.attempts),
+        grouped(c.lambda.failed),
         grouped(c.s3_put.batches),
         grouped(c.s3_put.attempts),
         grouped(c.s3_put.failed),

@@ -23,6 +23,9 @@ pub struct Scenario {
     /// The delivery stream's own settings.
     #[serde(default)]
     pub stream: StreamConfig,
+    /// An optional Lambda transform between the stream and the destination (L1-L6).
+    #[serde(default)]
+    pub transform: Option<Transform>,
     /// Where the stream delivers.
     pub destination: Destination,
     /// How the services around the stream behave (model assumptions).
@@ -243,6 +246,66 @@ pub struct S3Destination {
     /// Buffering hints (B3: 1-128 MiB, 0-900 s; defaults 5 MiB, 300 s).
     #[serde(default)]
     pub buffering_hints: BufferingHints,
+    /// Source record backup (L6): `Enabled` also writes every ingested record, untransformed,
+    /// to a backup bucket (default `Disabled`).
+    #[serde(default)]
+    pub s3_backup_mode: BackupMode,
+    /// Buffering of the backup bucket (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+}
+
+/// Source record backup (L6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BackupMode {
+    /// No backup.
+    #[default]
+    Disabled,
+    /// Every ingested record is also written, untransformed, to the backup bucket.
+    Enabled,
+}
+
+/// A data transform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Transform {
+    /// An AWS Lambda function (L1-L5).
+    Lambda(LambdaTransform),
+}
+
+/// The Lambda processor's settings, as in Firehose's `ProcessingConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaTransform {
+    /// Size hint of the Lambda buffer in MiB, 0.2-3 (default 1).
+    #[serde(default = "default_lambda_size")]
+    pub buffer_size_in_mbs: f64,
+    /// Interval of the Lambda buffer in seconds, 0-900 (default 60).
+    #[serde(default = "default_lambda_interval")]
+    pub buffer_interval_in_seconds: u32,
+    /// Retries after a failed invocation, 0-300 (default 3: four attempts in all).
+    #[serde(default = "default_lambda_retries")]
+    pub number_of_retries: u32,
+}
+
+impl Default for LambdaTransform {
+    fn default() -> Self {
+        LambdaTransform {
+            buffer_size_in_mbs: default_lambda_size(),
+            buffer_interval_in_seconds: default_lambda_interval(),
+            number_of_retries: default_lambda_retries(),
+        }
+    }
+}
+
+fn default_lambda_size() -> f64 {
+    1.0
+}
+fn default_lambda_interval() -> u32 {
+    60
+}
+fn default_lambda_retries() -> u32 {
+    3
 }
 
 /// Buffering hints (B1-B3).
@@ -280,9 +343,86 @@ pub struct Services {
     /// The stream's `PutRecordBatch` endpoint.
     #[serde(default)]
     pub ingest: IngestService,
-    /// The stream's S3 bucket.
+    /// The stream's S3 bucket (and the backup bucket).
     #[serde(default)]
     pub s3: S3Service,
+    /// The Lambda function.
+    #[serde(default)]
+    pub lambda: LambdaService,
+}
+
+/// A distribution of durations.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum TimeDist {
+    /// Always this long.
+    Fixed(SimDuration),
+    /// Uniform between the two bounds.
+    Uniform(SimDuration, SimDuration),
+    /// Log-normal with this median and 99th percentile.
+    LogNormal {
+        /// Median.
+        median: SimDuration,
+        /// 99th percentile.
+        p99: SimDuration,
+    },
+}
+
+/// How the Lambda function behaves (L1-L5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaService {
+    /// Duration of one invocation (default `LogNormal(median: "120ms", p99: "2s")`).
+    #[serde(default = "default_lambda_duration")]
+    pub duration: TimeDist,
+    /// The function's timeout, at most 5 minutes (default 60 s).
+    #[serde(default = "default_lambda_timeout")]
+    pub timeout: SimDuration,
+    /// Invocations running at once (L5, default 5).
+    #[serde(default = "default_lambda_concurrency")]
+    pub concurrency: u32,
+    /// Output bytes per input byte for `Ok` records (default 1.0).
+    #[serde(default = "default_size_ratio")]
+    pub size_ratio: f64,
+    /// Probability that a record comes back `Dropped` (default 0).
+    #[serde(default)]
+    pub dropped: f64,
+    /// Probability that a record comes back `ProcessingFailed` (default 0).
+    #[serde(default)]
+    pub processing_failed: f64,
+    /// Pause between a failed attempt and the next (L2 assumption, default 0).
+    #[serde(default)]
+    pub retry_delay: SimDuration,
+}
+
+impl Default for LambdaService {
+    fn default() -> Self {
+        LambdaService {
+            duration: default_lambda_duration(),
+            timeout: default_lambda_timeout(),
+            concurrency: default_lambda_concurrency(),
+            size_ratio: default_size_ratio(),
+            dropped: 0.0,
+            processing_failed: 0.0,
+            retry_delay: SimDuration::ZERO,
+        }
+    }
+}
+
+fn default_lambda_duration() -> TimeDist {
+    TimeDist::LogNormal {
+        median: SimDuration::from_millis(120),
+        p99: SimDuration::from_secs(2),
+    }
+}
+fn default_lambda_timeout() -> SimDuration {
+    SimDuration::from_secs(60)
+}
+fn default_lambda_concurrency() -> u32 {
+    5
+}
+fn default_size_ratio() -> f64 {
+    1.0
 }
 
 /// A call's duration: `base + per_mib * bytes / MiB`, rounded down to whole microseconds (T8).
@@ -365,11 +505,11 @@ fn default_s3_retry_interval() -> SimDuration {
 pub enum Target {
     /// The stream's `PutRecordBatch` endpoint.
     Ingest,
-    /// The Lambda transform (not yet modelled).
+    /// The Lambda transform.
     Lambda,
     /// The stream's bucket: destination, intermediate and error prefixes.
     S3,
-    /// The source record backup bucket (not yet modelled).
+    /// The source record backup bucket.
     BackupS3,
     /// The Redshift cluster (not yet modelled).
     Redshift,
@@ -432,7 +572,8 @@ pub enum Fault {
         #[serde(default)]
         until: Option<SimDuration>,
     },
-    /// Quotas (Ingest) are multiplied by this factor for one-second windows starting inside.
+    /// Quotas (Ingest) are multiplied by this factor for one-second windows starting inside;
+    /// the Lambda function's concurrency is multiplied by it (rounded down) inside the window.
     Throttle {
         /// What is throttled.
         target: Target,

@@ -212,17 +212,33 @@ impl Checker {
         );
     }
 
-    fn fault(&mut self, i: usize, f: &Fault) {
+    fn time_dist(&mut self, path: &str, d: &TimeDist) {
+        let hour = SimDuration::from_secs(3600);
+        match *d {
+            TimeDist::Fixed(t) => self.range_dur(path, t, SimDuration::ZERO, hour),
+            TimeDist::Uniform(a, b) => {
+                self.range_dur(&format!("{path}[0]"), a, SimDuration::ZERO, hour);
+                self.range_dur(&format!("{path}[1]"), b, a, hour);
+            }
+            TimeDist::LogNormal { median, p99 } => {
+                self.range_dur(&format!("{path}.median"), median, SimDuration(1), hour);
+                self.range_dur(&format!("{path}.p99"), p99, median, hour);
+            }
+        }
+    }
+
+    fn fault(&mut self, i: usize, f: &Fault, present: &[Target]) {
         let base = format!("faults[{i}]");
         let target = f.target();
-        match target {
-            Target::Ingest | Target::S3 => {}
-            other => self.fail(
+        if !present.contains(&target) {
+            let names: Vec<String> = present.iter().map(|t| format!("{t:?}")).collect();
+            self.fail(
                 format!("{base}.target"),
                 format!(
-                    "{other:?} is not part of this scenario: allowed targets here are Ingest and S3"
+                    "{target:?} is not part of this scenario: allowed targets here are {}",
+                    names.join(", ")
                 ),
-            ),
+            );
         }
         match f {
             Fault::Errors { probability, .. } | Fault::AckLost { probability, .. } => {
@@ -238,10 +254,10 @@ impl Checker {
             }
             Fault::Throttle { factor, .. } => {
                 self.range_f64(&format!("{base}.factor"), *factor, 0.0, 1.0, "");
-                if target == Target::S3 {
+                if !matches!(target, Target::Ingest | Target::Lambda) {
                     self.fail(
                         format!("{base}.target"),
-                        "Throttle lowers a quota or a concurrency: allowed target here is Ingest (S3 is modelled with Outage, Errors or Slow)",
+                        "Throttle lowers a quota or a concurrency: allowed targets are Ingest and Lambda (model S3 trouble with Outage, Errors or Slow)",
                     );
                 }
             }
@@ -317,7 +333,89 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         SimDuration::from_secs(1),
         SimDuration::from_secs(86_400),
     );
+    let mut present = vec![Target::Ingest, Target::S3];
+    if let Some(Transform::Lambda(t)) = &s.transform {
+        present.push(Target::Lambda);
+        c.range_f64(
+            "transform.buffer_size_in_mbs",
+            t.buffer_size_in_mbs,
+            0.2,
+            3.0,
+            " MiB (Lambda buffer, L1)",
+        );
+        c.range_u64(
+            "transform.buffer_interval_in_seconds",
+            u64::from(t.buffer_interval_in_seconds),
+            0,
+            900,
+            " seconds (Lambda buffer, L1)",
+        );
+        c.range_u64(
+            "transform.number_of_retries",
+            u64::from(t.number_of_retries),
+            0,
+            300,
+            " retries (L2)",
+        );
+    }
     let Destination::S3(d) = &s.destination;
+    if d.s3_backup_mode == BackupMode::Enabled {
+        present.push(Target::BackupS3);
+    }
+    let b = "destination.s3_backup_buffering_hints";
+    c.range_u64(
+        &format!("{b}.size_in_mbs"),
+        u64::from(d.s3_backup_buffering_hints.size_in_mbs),
+        1,
+        128,
+        " MiB (backup buffering hint, L6)",
+    );
+    c.range_u64(
+        &format!("{b}.interval_in_seconds"),
+        u64::from(d.s3_backup_buffering_hints.interval_in_seconds),
+        60,
+        900,
+        " seconds (backup buffering hint, L6)",
+    );
+    let l = &s.services.lambda;
+    c.time_dist("services.lambda.duration", &l.duration);
+    c.range_dur(
+        "services.lambda.timeout",
+        l.timeout,
+        SimDuration::from_millis(1),
+        SimDuration::from_secs(300),
+    );
+    c.range_u64(
+        "services.lambda.concurrency",
+        u64::from(l.concurrency),
+        1,
+        1000,
+        " invocations at once (L5)",
+    );
+    c.range_f64("services.lambda.size_ratio", l.size_ratio, 0.0, 100.0, "");
+    c.range_f64("services.lambda.dropped", l.dropped, 0.0, 1.0, "");
+    c.range_f64(
+        "services.lambda.processing_failed",
+        l.processing_failed,
+        0.0,
+        1.0,
+        "",
+    );
+    if l.dropped + l.processing_failed > 1.0 {
+        c.fail(
+            "services.lambda.processing_failed",
+            format!(
+                "dropped {} + processing_failed {} is more than 1: they are shares of the same records",
+                l.dropped, l.processing_failed
+            ),
+        );
+    }
+    c.range_dur(
+        "services.lambda.retry_delay",
+        l.retry_delay,
+        SimDuration::ZERO,
+        SimDuration::from_secs(3600),
+    );
     let h = "destination.buffering_hints";
     c.range_u64(
         &format!("{h}.size_in_mbs"),
@@ -348,7 +446,7 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         );
     }
     for (i, f) in s.faults.iter().enumerate() {
-        c.fault(i, f);
+        c.fault(i, f, &present);
     }
     c.out
 }
