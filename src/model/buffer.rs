@@ -49,13 +49,28 @@ impl Buffer {
         &self.chunks
     }
 
-    /// Adds the chunks of one unit (a call, or one invocation's output), whole (B1).
-    pub fn add(&mut self, unit: impl IntoIterator<Item = Chunk>) -> Added {
+    /// Adds a unit held in a vector; into an empty buffer the vector itself moves.
+    pub fn add_vec(&mut self, unit: Vec<Chunk>) -> Added {
         let was_empty = self.chunks.is_empty();
-        for c in unit {
-            self.bytes += c.bytes;
-            self.chunks.push(c);
+        if was_empty {
+            self.bytes = unit.iter().map(|c| c.bytes).sum();
+            self.chunks = unit;
+        } else {
+            self.bytes += unit.iter().map(|c| c.bytes).sum::<u64>();
+            self.chunks.extend_from_slice(&unit);
         }
+        self.close_unit(was_empty)
+    }
+
+    /// Adds one chunk of a unit; call [`Buffer::close_unit`] after the unit's last chunk with
+    /// what [`Buffer::is_empty`] said before its first.
+    pub fn push(&mut self, c: Chunk) {
+        self.bytes += c.bytes;
+        self.chunks.push(c);
+    }
+
+    /// Ends a unit added with [`Buffer::push`].
+    pub fn close_unit(&mut self, was_empty: bool) -> Added {
         if self.chunks.is_empty() {
             return Added {
                 opened: None,
@@ -75,5 +90,27 @@ impl Buffer {
         let capacity = self.chunks.len() + 16;
         let chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(capacity));
         (chunks, std::mem::take(&mut self.bytes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::SimTime;
+
+    /// B1/B2: a unit is added whole; the first unit opens a generation; reaching the hint
+    /// asks for a flush; an interval of 0 flushes every unit.
+    #[test]
+    fn b1_units_open_and_fill_the_buffer() {
+        let c = |id| Chunk::new(id, 10, 400, SimTime(0));
+        let mut b = Buffer::new(1000, SimDuration::from_secs(60));
+        let a = b.add_vec(vec![c(0), c(10)]);
+        assert_eq!((a.opened, a.flush), (Some(1), false));
+        let a = b.add_vec(vec![c(20)]);
+        assert_eq!((a.opened, a.flush), (None, true));
+        let (chunks, bytes) = b.take();
+        assert_eq!((chunks.len(), bytes, b.is_empty()), (3, 1200, true));
+        let mut zero = Buffer::new(1000, SimDuration::ZERO);
+        assert!(zero.add_vec(vec![c(0)]).flush);
     }
 }

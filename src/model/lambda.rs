@@ -149,6 +149,18 @@ impl LambdaStage {
     pub fn results(&mut self, chunks: Vec<Chunk>) -> (Vec<Chunk>, Vec<Chunk>, Vec<Chunk>) {
         let (pd, pf) = (self.service.dropped, self.service.processing_failed);
         let ratio = self.service.size_ratio;
+        let total = |v: &[Chunk]| v.iter().map(|c| u64::from(c.count)).sum::<u64>();
+        if pd == 0.0 && pf == 0.0 {
+            // Every record is Ok: the batch goes on as it is, in its own vector.
+            let mut ok = chunks;
+            if ratio != 1.0 {
+                for c in &mut ok {
+                    c.bytes = (c.bytes as f64 * ratio) as u64;
+                }
+            }
+            self.report.records.ok += total(&ok);
+            return (ok, Vec::new(), Vec::new());
+        }
         let mut ok = Vec::with_capacity(chunks.len());
         let mut dropped = Vec::new();
         let mut failed = Vec::new();
@@ -187,7 +199,6 @@ impl LambdaStage {
             c.bytes = (c.bytes as f64 * ratio) as u64;
             ok.push(c);
         }
-        let total = |v: &[Chunk]| v.iter().map(|c| u64::from(c.count)).sum::<u64>();
         self.report.records.ok += total(&ok);
         self.report.records.dropped += total(&dropped);
         self.report.records.processing_failed += total(&failed);

@@ -419,30 +419,31 @@ impl Sim {
     ) {
         let now = self.now;
         if !accepted.is_empty() {
-            let ledger = &mut self.ledger;
-            let unit = accepted.iter().map(|&c| {
+            // One pass: stamp the ingest time, count, and add the call as one unit to the
+            // next buffer (Lambda's, or the destination's) and, with source record backup,
+            // to the backup buffer too (L6).
+            let (next_id, next) = match &mut self.lambda {
+                Some(l) => (BufferId::Lambda, &mut l.buffer),
+                None => (BufferId::Destination, &mut self.buffer),
+            };
+            let mut backup = self.backup.as_mut();
+            let next_was_empty = next.is_empty();
+            let backup_was_empty = backup.as_ref().is_none_or(|b| b.is_empty());
+            for &c in accepted {
                 let mut c = c;
                 c.ingest = now;
-                ledger.ingested(&c, first_try, now, attempt > 0);
-                c
-            });
-            // Source record backup sees every ingested record, untransformed (L6).
-            if self.backup.is_some() {
-                let unit: Vec<Chunk> = unit.collect();
-                self.buffer_add(BufferId::Backup, unit.iter().copied());
-                let next = if self.lambda.is_some() {
-                    BufferId::Lambda
-                } else {
-                    BufferId::Destination
-                };
-                self.buffer_add(next, unit);
-            } else if self.lambda.is_some() {
-                let unit: Vec<Chunk> = unit.collect();
-                self.buffer_add(BufferId::Lambda, unit);
-            } else {
-                let added = self.buffer.add(unit);
-                self.after_add(BufferId::Destination, added);
+                self.ledger.ingested(&c, first_try, now, attempt > 0);
+                if let Some(b) = backup.as_mut() {
+                    b.push(c);
+                }
+                next.push(c);
             }
+            let added = next.close_unit(next_was_empty);
+            let backup_added = backup.map(|b| b.close_unit(backup_was_empty));
+            if let Some(added) = backup_added {
+                self.after_add(BufferId::Backup, added);
+            }
+            self.after_add(next_id, added);
         }
         if refused.is_empty() {
             return;
@@ -481,8 +482,8 @@ impl Sim {
     }
 
     /// Adds one unit to a buffer (B1, B2, B4).
-    fn buffer_add(&mut self, id: BufferId, unit: impl IntoIterator<Item = Chunk>) {
-        let added = self.buffer_mut(id).add(unit);
+    fn buffer_add(&mut self, id: BufferId, unit: Vec<Chunk>) {
+        let added = self.buffer_mut(id).add_vec(unit);
         self.after_add(id, added);
     }
 

@@ -318,12 +318,22 @@ pub fn text(out: &RunOutput) -> String {
     let c = &r.calls;
     let _ = writeln!(
         s,
-        "\nCalls\n  PutRecordBatch   {} calls, {} failed\n  Lambda           {} attempts for {} batches, {} failed\n  S3 PUT           {} objects written, {} attempts for {} batches, {} failed",
+        "\nCalls\n  PutRecordBatch   {} calls, {} failed",
         grouped(c.put_record_batch.attempts),
-        grouped(c.put_record_batch.failed),
-        grouped(c.lambda.attempts),
-        grouped(c.lambda.batches),
-        grouped(c.lambda.failed),
+        grouped(c.put_record_batch.failed)
+    );
+    if r.lambda.is_some() {
+        let _ = writeln!(
+            s,
+            "  Lambda           {} attempts for {} batches, {} failed",
+            grouped(c.lambda.attempts),
+            grouped(c.lambda.batches),
+            grouped(c.lambda.failed)
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  S3 PUT           {} objects written, {} attempts for {} batches, {} failed",
         grouped(r.s3.objects),
         grouped(c.s3_put.attempts),
         grouped(c.s3_put.batches),
