@@ -205,6 +205,15 @@ impl Ledger {
         }
     }
 
+    /// The destination gave up on `c` at `now` (R4, E3): its records are in S3.
+    pub fn skipped(&mut self, c: &mut Chunk, now: SimTime) {
+        if c.is_unsettled() {
+            self.counts.skipped += u64::from(c.count);
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            c.mark_settled();
+        }
+    }
+
     /// `c` outlived the retention window at `now` (I4); records already delivered keep their
     /// fate.
     pub fn expired(&mut self, c: &Chunk, now: SimTime) {

@@ -7,8 +7,9 @@ use firehose_sim::engine::SimDuration;
 use firehose_sim::report::Report;
 use firehose_sim::scenario::{
     self, Backoff, BackupMode, BufferingHints, CallTime, Destination, DirectPut, Fault,
-    LambdaService, LambdaTransform, Quota, Rate, S3Destination, Scenario, Services, SizeDist,
-    Source, StreamConfig, Target, TimeDist, Transform,
+    LambdaService, LambdaTransform, Quota, Rate, RedshiftDestination, RedshiftService,
+    RetryOptions, S3Destination, Scenario, Services, SizeDist, Source, StreamConfig, Target,
+    TimeDist, Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -179,6 +180,29 @@ fn lambda() -> impl Strategy<Value = (LambdaTransform, LambdaService)> {
         )
 }
 
+/// Random Redshift settings: retry duration (0-7200 s), COPY time and an optional limit of
+/// objects per COPY.
+fn redshift() -> impl Strategy<Value = (u32, RedshiftService)> {
+    (
+        0u32..=7200,
+        0u64..=600_000,
+        0u64..=100_000,
+        prop::option::of(1u32..5),
+    )
+        .prop_map(|(retry, base, per_mib, max)| {
+            (
+                retry,
+                RedshiftService {
+                    copy_time: CallTime {
+                        base: ms(base),
+                        per_mib: ms(per_mib),
+                    },
+                    max_objects_per_copy: max,
+                },
+            )
+        })
+}
+
 fn quota() -> impl Strategy<Value = Quota> {
     prop_oneof![
         Just(Quota::Large),
@@ -192,16 +216,17 @@ fn quota() -> impl Strategy<Value = Quota> {
 }
 
 /// Random scenarios: up to three producers of every rate shape, random quotas, retention,
-/// buffering, call times, an optional Lambda transform, an optional source record backup, and
-/// up to five faults on every target present.
+/// buffering, call times, an optional Lambda transform, an optional source record backup, an
+/// S3 or a Redshift destination, and up to five faults on every target present.
 fn scenarios() -> impl Strategy<Value = Scenario> {
     (
         60u64..=7200,
         1usize..=3,
         prop::option::of(lambda()),
         any::<bool>(),
+        prop::option::of(redshift()),
     )
-        .prop_flat_map(|(duration, n, lambda, backup)| {
+        .prop_flat_map(|(duration, n, lambda, backup, redshift)| {
             let sources = (0..n).map(source).collect::<Vec<_>>();
             let mut targets = vec![Target::Ingest, Target::S3];
             if lambda.is_some() {
@@ -210,7 +235,10 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             if backup {
                 targets.push(Target::BackupS3);
             }
-            (
+            if redshift.is_some() {
+                targets.push(Target::Redshift);
+            }
+            let parts = (
                 sources,
                 quota(),
                 30u64..=86_400,
@@ -218,66 +246,77 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 (0u64..=50, 0u64..=2000, 0u64..=1000, 1u64..=60_000),
                 prop::collection::vec(fault(duration, targets), 0..=5),
                 any::<u64>(),
-            )
-                .prop_map(
-                    move |(
-                        sources,
+            );
+            parts.prop_map(move |(sources, quota, retention, h, t, faults, seed)| {
+                let (transform, lambda_service) = match &lambda {
+                    Some((t, s)) => (Some(Transform::Lambda(t.clone())), s.clone()),
+                    None => (None, LambdaService::default()),
+                };
+                let hints = BufferingHints {
+                    size_in_mbs: h.0,
+                    interval_in_seconds: h.1,
+                };
+                let backup_mode = if backup {
+                    BackupMode::Enabled
+                } else {
+                    BackupMode::Disabled
+                };
+                let backup_hints = BufferingHints {
+                    size_in_mbs: h.2,
+                    interval_in_seconds: h.3,
+                };
+                let (destination, redshift_service) = match &redshift {
+                    Some((retry, service)) => (
+                        Destination::Redshift(RedshiftDestination {
+                            s3_buffering_hints: hints,
+                            retry_options: RetryOptions {
+                                duration_in_seconds: *retry,
+                            },
+                            s3_backup_mode: backup_mode,
+                            s3_backup_buffering_hints: backup_hints,
+                        }),
+                        service.clone(),
+                    ),
+                    None => (
+                        Destination::S3(S3Destination {
+                            buffering_hints: hints,
+                            s3_backup_mode: backup_mode,
+                            s3_backup_buffering_hints: backup_hints,
+                        }),
+                        RedshiftService::default(),
+                    ),
+                };
+                Scenario {
+                    name: "prop".into(),
+                    seed,
+                    duration: secs(duration),
+                    sources,
+                    stream: StreamConfig {
                         quota,
-                        retention,
-                        (size, interval, bsize, binterval),
-                        t,
-                        faults,
-                        seed,
-                    )| {
-                        let (transform, lambda_service) = match &lambda {
-                            Some((t, s)) => (Some(Transform::Lambda(t.clone())), s.clone()),
-                            None => (None, LambdaService::default()),
-                        };
-                        Scenario {
-                            name: "prop".into(),
-                            seed,
-                            duration: secs(duration),
-                            sources,
-                            stream: StreamConfig {
-                                quota,
-                                retention: secs(retention),
-                            },
-                            transform,
-                            destination: Destination::S3(S3Destination {
-                                buffering_hints: BufferingHints {
-                                    size_in_mbs: size,
-                                    interval_in_seconds: interval,
-                                },
-                                s3_backup_mode: if backup {
-                                    BackupMode::Enabled
-                                } else {
-                                    BackupMode::Disabled
-                                },
-                                s3_backup_buffering_hints: BufferingHints {
-                                    size_in_mbs: bsize,
-                                    interval_in_seconds: binterval,
-                                },
-                            }),
-                            services: Services {
-                                ingest: scenario::IngestService {
-                                    put_time: CallTime {
-                                        base: ms(t.0),
-                                        per_mib: ms(t.0),
-                                    },
-                                },
-                                s3: scenario::S3Service {
-                                    put_time: CallTime {
-                                        base: ms(t.1),
-                                        per_mib: ms(t.2),
-                                    },
-                                    retry_interval: ms(t.3),
-                                },
-                                lambda: lambda_service,
-                            },
-                            faults,
-                        }
+                        retention: secs(retention),
                     },
-                )
+                    transform,
+                    destination,
+                    services: Services {
+                        ingest: scenario::IngestService {
+                            put_time: CallTime {
+                                base: ms(t.0),
+                                per_mib: ms(t.0),
+                            },
+                        },
+                        s3: scenario::S3Service {
+                            put_time: CallTime {
+                                base: ms(t.1),
+                                per_mib: ms(t.2),
+                            },
+                            retry_interval: ms(t.3),
+                        },
+                        lambda: lambda_service,
+                        redshift: redshift_service,
+                    },
+                    faults,
+                }
+            })
         })
 }
 
@@ -304,6 +343,17 @@ proptest! {
         prop_assert!(out.calls.s3_objects <= out.calls.s3_put.batches);
         prop_assert!(out.calls.lambda.attempts >= out.calls.lambda.batches);
         prop_assert!(out.calls.lambda.failed <= out.calls.lambda.attempts);
+        let rc = &out.calls.redshift_copy;
+        prop_assert!(rc.attempts >= rc.batches && rc.failed <= rc.attempts);
+        prop_assert!(rc.skipped_batches <= rc.batches);
+        if let Destination::Redshift(d) = &s.destination {
+            // R3: never more than max(1, ceil(duration / 300 s)) attempts for one batch.
+            let cap = u64::from(d.retry_options.duration_in_seconds).div_ceil(300).max(1);
+            prop_assert!(rc.max_attempts_per_batch <= cap, "{} > {}", rc.max_attempts_per_batch, cap);
+        } else {
+            prop_assert_eq!(r.skipped, 0);
+            prop_assert_eq!(rc.attempts, 0);
+        }
         if let Some(l) = &out.lambda {
             let f = &l.failures;
             prop_assert_eq!(f.error + f.timeout + f.throttled + f.response_too_large, out.calls.lambda.failed);

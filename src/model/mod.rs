@@ -8,6 +8,7 @@ pub mod buffer;
 pub mod chunk;
 pub mod faults;
 pub mod lambda;
+pub mod redshift;
 pub mod source;
 mod stream;
 pub mod trace;
@@ -15,6 +16,7 @@ pub mod trace;
 pub use buffer::BufferId;
 pub use chunk::Chunk;
 pub use lambda::{InvokeOutcome, LambdaReport};
+pub use redshift::{RedshiftCalls, RedshiftReport};
 pub use stream::simulate;
 pub use trace::{FlushReason, Outcome, TraceEvent};
 
@@ -44,6 +46,8 @@ pub struct Calls {
     pub lambda: CallCounts,
     /// PUTs to the stream's bucket (T11).
     pub s3_put: CallCounts,
+    /// Redshift COPY commands (R2-R4).
+    pub redshift_copy: RedshiftCalls,
     /// Objects written to the stream's bucket.
     pub s3_objects: u64,
     /// Bytes written to the stream's bucket (uncompressed).
@@ -94,6 +98,8 @@ pub struct RunOutput {
     pub calls: Calls,
     /// The transform's work, when there is one.
     pub lambda: Option<LambdaReport>,
+    /// The Redshift destination's COPY queue, when it is the destination.
+    pub redshift: Option<RedshiftReport>,
     /// The source record backup, when it is enabled.
     pub backup: Option<BackupReport>,
     /// The trace, when asked for.

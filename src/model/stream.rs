@@ -3,6 +3,7 @@
 use super::buffer::{Buffer, BufferId};
 use super::faults::{CallFate, FaultSet};
 use super::lambda::{Invocation, InvokeOutcome, LambdaStage, MAX_RESPONSE_BYTES, sample};
+use super::redshift::{CopyState, Object, RedshiftStage};
 use super::source::Producer;
 use super::trace::{FlushReason, Outcome, TraceEvent};
 use super::{BackupReport, CallCounts, Calls, Chunk, RunOptions, RunOutput};
@@ -43,6 +44,10 @@ enum Event {
     S3AttemptEnd(Bucket),
     /// The head batch of a writer is tried again.
     S3Retry(Bucket),
+    /// The COPY attempt in progress ends.
+    CopyEnd,
+    /// The current COPY batch is tried again (R3).
+    CopyRetry,
 }
 
 /// The stream's per-second quotas (I2, T6).
@@ -131,6 +136,10 @@ enum BatchKind {
     ProcessingFailed,
     /// Backup copies (L6): counted in `backup_copies`, never a fate.
     Backup,
+    /// Redshift's intermediate objects: written, they join the COPY queue (R1).
+    Intermediate,
+    /// Redshift's `errors/` manifest of a skipped batch: no records, never expires (R4, T11).
+    ErrorsManifest,
 }
 
 /// A batch on its way to S3.
@@ -191,6 +200,7 @@ struct Sim {
     next_record: u64,
     ingest: Ingest,
     lambda: Option<LambdaStage>,
+    redshift: Option<RedshiftStage>,
     buffer: Buffer,
     backup: Option<Buffer>,
     next_batch: u64,
@@ -212,8 +222,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         scenario.seed = seed;
     }
     let streams = RngStreams::new(scenario.seed);
-    let Destination::S3(dest) = &scenario.destination;
-    let hints = dest.buffering_hints;
+    let hints = scenario.destination.buffering_hints();
     let producers = scenario
         .sources
         .iter()
@@ -230,13 +239,24 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             streams.stream("lambda/results"),
         ),
     });
-    let backup = (dest.s3_backup_mode == BackupMode::Enabled).then(|| {
-        let h = dest.s3_backup_buffering_hints;
+    let (backup_mode, backup_hints) = scenario.destination.backup();
+    let backup = (backup_mode == BackupMode::Enabled).then(|| {
+        let h = backup_hints;
         Buffer::new(
             u64::from(h.size_in_mbs) * MIB,
             SimDuration::from_secs(u64::from(h.interval_in_seconds)),
         )
     });
+    let redshift = match &scenario.destination {
+        Destination::Redshift(r) => Some(RedshiftStage::new(
+            SimDuration::from_secs(u64::from(r.retry_options.duration_in_seconds)),
+            scenario.services.redshift.copy_time,
+            scenario.services.redshift.max_objects_per_copy,
+            FaultSet::for_target(&scenario.faults, Target::Redshift),
+            streams.stream("redshift"),
+        )),
+        Destination::S3(_) => None,
+    };
     let ingest_time = scenario.services.ingest.put_time;
     let mut sim = Sim {
         now: SimTime::ZERO,
@@ -257,6 +277,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
                 && ingest_time.per_mib == SimDuration::ZERO,
         },
         lambda,
+        redshift,
         buffer: Buffer::new(
             u64::from(hints.size_in_mbs) * MIB,
             SimDuration::from_secs(u64::from(hints.interval_in_seconds)),
@@ -322,6 +343,8 @@ impl Sim {
                 }
                 Event::S3AttemptEnd(b) => self.s3_attempt_end(b),
                 Event::S3Retry(b) => self.s3_start(b),
+                Event::CopyEnd => self.copy_end(),
+                Event::CopyRetry => self.copy_attempt(),
             }
         }
     }
@@ -539,7 +562,12 @@ impl Sim {
                 self.start_lambdas();
             }
             BufferId::Destination => {
-                self.enqueue(Bucket::Main, batch, BatchKind::Destination, chunks, bytes)
+                let kind = if self.redshift.is_some() {
+                    BatchKind::Intermediate
+                } else {
+                    BatchKind::Destination
+                };
+                self.enqueue(Bucket::Main, batch, kind, chunks, bytes)
             }
             BufferId::Backup => {
                 self.enqueue(Bucket::Backup, batch, BatchKind::Backup, chunks, bytes)
@@ -761,7 +789,7 @@ impl Sim {
                 w.busy = false;
                 return;
             };
-            if now.since(batch.oldest) >= retention {
+            if batch.kind != BatchKind::ErrorsManifest && now.since(batch.oldest) >= retention {
                 let copies = batch.kind == BatchKind::Backup;
                 let (n, newest) =
                     Self::expire(&mut self.ledger, &mut batch.chunks, now, retention, copies);
@@ -846,17 +874,144 @@ impl Sim {
                         self.ledger.counts.backup_copies += n;
                     }
                 }
+                // Handed on below, once the write is acknowledged.
+                BatchKind::Intermediate | BatchKind::ErrorsManifest => {}
             }
         }
         if outcome == Outcome::Ok {
             w.objects += 1;
             w.bytes += batch.bytes;
-            w.queue.pop_front();
+            let Some(batch) = w.queue.pop_front() else {
+                return;
+            };
+            match batch.kind {
+                BatchKind::Intermediate => {
+                    if let Some(r) = &mut self.redshift {
+                        r.push(Object {
+                            chunks: batch.chunks,
+                            bytes: batch.bytes,
+                            written_at: now,
+                        });
+                        if r.state == CopyState::Idle {
+                            self.start_copy();
+                        }
+                    }
+                }
+                BatchKind::ErrorsManifest => {
+                    if let Some(r) = &mut self.redshift {
+                        r.report.errors_manifests += 1;
+                        r.state = CopyState::Idle;
+                        self.start_copy();
+                    }
+                }
+                _ => {}
+            }
             self.s3_start(b);
         } else {
             w.calls.failed += 1;
             self.queue.push(now + w.retry_interval, Event::S3Retry(b));
         }
+    }
+
+    /// Starts the next COPY, with every object queued now (R2), if there is one.
+    fn start_copy(&mut self) {
+        let now = self.now;
+        let id = self.next_batch;
+        let Some(r) = &mut self.redshift else {
+            return;
+        };
+        if r.state != CopyState::Idle {
+            return;
+        }
+        if let Some(batch) = r.take_manifest(id, now) {
+            self.next_batch += 1;
+            r.current = Some(batch);
+            r.state = CopyState::Busy;
+            self.copy_attempt();
+        }
+    }
+
+    /// An attempt of the current COPY starts (R2, T8).
+    fn copy_attempt(&mut self) {
+        let now = self.now;
+        let Some(r) = &mut self.redshift else {
+            return;
+        };
+        let fate = if r.faults.is_empty() {
+            NO_FAULT
+        } else {
+            r.faults.call(now, &mut r.rng)
+        };
+        let copy_time = r.copy_time;
+        let Some(b) = &mut r.current else {
+            return;
+        };
+        b.attempts += 1;
+        b.attempt_start = now;
+        b.failed = fate.failed;
+        b.ack_lost = fate.ack_lost;
+        r.calls.attempts += 1;
+        r.calls.max_attempts_per_batch = r.calls.max_attempts_per_batch.max(u64::from(b.attempts));
+        let took = copy_time.for_bytes(b.bytes).mul_f64(fate.slow);
+        self.queue.push(now + took, Event::CopyEnd);
+    }
+
+    /// A COPY attempt ends: loaded, retried on the 5-minute cadence (R3), or skipped (R4).
+    fn copy_end(&mut self) {
+        let now = self.now;
+        let Some(r) = &mut self.redshift else {
+            return;
+        };
+        let retry_duration = r.retry_duration;
+        let Some(b) = &mut r.current else {
+            return;
+        };
+        let outcome = if b.failed {
+            Outcome::Failed
+        } else if b.ack_lost {
+            Outcome::AckLost
+        } else {
+            Outcome::Ok
+        };
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceEvent::CopyAttempt {
+                batch: b.id,
+                attempt: b.attempts,
+                start: b.attempt_start,
+                end: now,
+                records: b.chunks.iter().map(|c| u64::from(c.count)).sum(),
+                outcome,
+            });
+        }
+        if outcome != Outcome::Failed {
+            // Loaded into Redshift (R5: a lost acknowledgement still loaded the records).
+            for c in &mut b.chunks {
+                self.ledger.delivered(c, now);
+            }
+        }
+        if outcome == Outcome::Ok {
+            r.report.loaded_batches += 1;
+            r.current = None;
+            r.state = CopyState::Idle;
+            self.start_copy();
+            return;
+        }
+        r.calls.failed += 1;
+        if let Some(start) = RedshiftStage::next_attempt(retry_duration, b, now) {
+            self.queue.push(start, Event::CopyRetry);
+            return;
+        }
+        // R4: the retry duration is spent. The records stay in the intermediate bucket and
+        // are skipped now; the next COPY waits for the errors/ manifest (T10).
+        let Some(mut b) = r.current.take() else {
+            return;
+        };
+        for c in &mut b.chunks {
+            self.ledger.skipped(c, now);
+        }
+        r.calls.skipped_batches += 1;
+        r.state = CopyState::AwaitingManifest;
+        self.enqueue(Bucket::Main, b.id, BatchKind::ErrorsManifest, Vec::new(), 0);
     }
 
     /// Settles what is still in the stream at the end, checks conservation (F2) and builds
@@ -868,6 +1023,14 @@ impl Sim {
         self.buffer.chunks().iter().for_each(&mut in_stream);
         for batch in &self.main.queue {
             batch.chunks.iter().for_each(&mut in_stream);
+        }
+        if let Some(r) = &self.redshift {
+            for object in &r.queue {
+                object.chunks.iter().for_each(&mut in_stream);
+            }
+            if let Some(b) = &r.current {
+                b.chunks.iter().for_each(&mut in_stream);
+            }
         }
         if let Some(l) = &self.lambda {
             l.buffer.chunks().iter().for_each(&mut in_stream);
@@ -892,6 +1055,10 @@ impl Sim {
         }
         self.ledger.close()?;
         let l = self.ledger;
+        let (redshift_calls, redshift_report) = match self.redshift {
+            Some(r) => (r.calls, Some(r.report)),
+            None => (Default::default(), None),
+        };
         let (lambda_calls, lambda_report) = match self.lambda {
             Some(mut stage) => {
                 stage.report.concurrency_wait_seconds = stage.wait.summary();
@@ -911,10 +1078,12 @@ impl Sim {
                 put_record_batch: self.put_record_batch,
                 lambda: lambda_calls,
                 s3_put: self.main.calls,
+                redshift_copy: redshift_calls,
                 s3_objects: self.main.objects,
                 s3_bytes: self.main.bytes,
             },
             lambda: lambda_report,
+            redshift: redshift_report,
             backup: self.backup.map(|_| BackupReport {
                 objects: self.backup_writer.objects,
                 attempts: self.backup_writer.calls.attempts,

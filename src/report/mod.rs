@@ -6,8 +6,7 @@ mod text;
 pub use text::{markdown, text};
 
 use crate::ledger::{DurationSummary, RecordCounts};
-use crate::model::{BackupReport, LambdaReport, RunOutput};
-use crate::scenario::Destination;
+use crate::model::{BackupReport, LambdaReport, RedshiftReport, RunOutput};
 use serde::Serialize;
 
 /// `calls.put_record_batch`.
@@ -117,6 +116,8 @@ pub struct Report {
     pub producers: ProducersReport,
     /// Objects in the stream's bucket.
     pub s3: S3Report,
+    /// The COPY queue (`null` unless the destination is Redshift).
+    pub redshift: Option<RedshiftReport>,
     /// The Lambda transform's work (`null` without a transform).
     pub lambda: Option<LambdaReport>,
     /// The source record backup (`null` when it is disabled).
@@ -137,9 +138,7 @@ impl Report {
             scenario: out.scenario.name.clone(),
             seed: out.scenario.seed,
             simulated_seconds,
-            destination: match out.scenario.destination {
-                Destination::S3(_) => "s3",
-            },
+            destination: out.scenario.destination.name(),
             records: out.records.clone(),
             latency_seconds: out.latency.clone(),
             data_freshness_max_seconds: out.data_freshness_max.as_secs_f64(),
@@ -159,11 +158,11 @@ impl Report {
                     failed: c.s3_put.failed,
                 },
                 redshift_copy: CopyCalls {
-                    batches: 0,
-                    attempts: 0,
-                    failed: 0,
-                    skipped_batches: 0,
-                    max_attempts_per_batch: 0,
+                    batches: c.redshift_copy.batches,
+                    attempts: c.redshift_copy.attempts,
+                    failed: c.redshift_copy.failed,
+                    skipped_batches: c.redshift_copy.skipped_batches,
+                    max_attempts_per_batch: c.redshift_copy.max_attempts_per_batch,
                 },
                 opensearch_bulk: BulkCalls {
                     batches: 0,
@@ -181,6 +180,7 @@ impl Report {
                 objects: c.s3_objects,
                 bytes: c.s3_bytes,
             },
+            redshift: out.redshift.clone(),
             lambda: out.lambda.clone(),
             backup: out.backup.clone(),
         }

@@ -153,24 +153,44 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
             ),
         ));
     }
-    let Destination::S3(d) = &s.destination;
-    if d.s3_backup_mode == BackupMode::Enabled {
+    let (mode, backup) = s.destination.backup();
+    if mode == BackupMode::Enabled {
         rows.push((
             "source backup".into(),
             format!(
                 "Enabled: {} MiB or {} s",
-                d.s3_backup_buffering_hints.size_in_mbs,
-                d.s3_backup_buffering_hints.interval_in_seconds
+                backup.size_in_mbs, backup.interval_in_seconds
             ),
         ));
     }
+    let hints = s.destination.buffering_hints();
+    let label = match &s.destination {
+        Destination::S3(_) => "S3 buffering",
+        Destination::Redshift(_) => "intermediate S3",
+    };
     rows.push((
-        "S3 buffering".into(),
+        label.into(),
         format!(
             "{} MiB or {} s, whichever first",
-            d.buffering_hints.size_in_mbs, d.buffering_hints.interval_in_seconds
+            hints.size_in_mbs, hints.interval_in_seconds
         ),
     ));
+    if let Destination::Redshift(r) = &s.destination {
+        let rs = &s.services.redshift;
+        rows.push((
+            "Redshift COPY".into(),
+            format!(
+                "{} + {} per MiB, {}; retried every 5 min for {} s",
+                rs.copy_time.base,
+                rs.copy_time.per_mib,
+                rs.max_objects_per_copy
+                    .map_or("all queued objects per COPY".to_string(), |n| format!(
+                        "at most {n} objects per COPY"
+                    )),
+                r.retry_options.duration_in_seconds
+            ),
+        ));
+    }
     let s3 = &s.services.s3;
     rows.push((
         "S3 PUT".into(),
@@ -244,8 +264,9 @@ pub fn text(out: &RunOutput) -> String {
     let _ = writeln!(s, "firehose-sim: {} (seed {})", r.scenario, r.seed);
     let _ = writeln!(
         s,
-        "Simulated {} of a Direct PUT delivery stream to S3{}.\n",
+        "Simulated {} of a Direct PUT delivery stream to {}{}.\n",
         out.scenario.duration,
+        dest_name(&out.scenario),
         if r.lambda.is_some() {
             " with a Lambda transform"
         } else {
@@ -331,6 +352,17 @@ pub fn text(out: &RunOutput) -> String {
             grouped(c.lambda.failed)
         );
     }
+    if r.redshift.is_some() {
+        let rc = &c.redshift_copy;
+        let _ = writeln!(
+            s,
+            "  Redshift COPY    {} attempts for {} batches, {} failed, {} skipped",
+            grouped(rc.attempts),
+            grouped(rc.batches),
+            grouped(rc.failed),
+            grouped(rc.skipped_batches)
+        );
+    }
     let _ = writeln!(
         s,
         "  S3 PUT           {} objects written, {} attempts for {} batches, {} failed",
@@ -340,6 +372,13 @@ pub fn text(out: &RunOutput) -> String {
         grouped(c.s3_put.failed)
     );
     s
+}
+
+fn dest_name(s: &Scenario) -> &'static str {
+    match s.destination {
+        Destination::S3(_) => "S3",
+        Destination::Redshift(_) => "Redshift",
+    }
 }
 
 /// The "Transform" and "Backup" sections of the text report (empty when absent).
@@ -362,6 +401,23 @@ fn transform_text(r: &Report) -> String {
             grouped(l.records.dropped),
             grouped(l.records.processing_failed),
             summary_table(&l.concurrency_wait_seconds)
+        );
+    }
+    if let Some(rs) = &r.redshift {
+        let c = &r.calls.redshift_copy;
+        let _ = writeln!(
+            s,
+            "\nRedshift\n  {} COPYs ({} loaded), {} attempts, {} failed, at most {} attempts for one batch\n  skipped batches: {} (records in S3, listed in {} errors/ manifests)\n  deepest COPY backlog {} objects ({:.1} MiB); longest wait of an object for its COPY {}",
+            grouped(c.batches),
+            grouped(rs.loaded_batches),
+            grouped(c.attempts),
+            grouped(c.failed),
+            c.max_attempts_per_batch,
+            grouped(c.skipped_batches),
+            grouped(rs.errors_manifests),
+            grouped(rs.max_backlog_objects),
+            rs.max_backlog_mib,
+            secs(rs.max_object_wait_seconds)
         );
     }
     if let Some(b) = &r.backup {
@@ -392,8 +448,9 @@ pub fn markdown(out: &RunOutput) -> String {
     let _ = writeln!(s, "**{}**\n", verdict(rec, r.latency_seconds.p99));
     let _ = writeln!(
         s,
-        "Simulated {} of a Direct PUT delivery stream to S3.\n\n## Settings\n\n| setting | value |\n|---|---|",
-        out.scenario.duration
+        "Simulated {} of a Direct PUT delivery stream to {}.\n\n## Settings\n\n| setting | value |\n|---|---|",
+        out.scenario.duration,
+        dest_name(&out.scenario)
     );
     for (k, v) in settings(&out.scenario) {
         let _ = writeln!(s, "| {k} | {v} |");
@@ -459,6 +516,23 @@ pub fn markdown(out: &RunOutput) -> String {
             w.mean,
             w.p99,
             w.max
+        );
+    }
+    if let Some(rs) = &r.redshift {
+        let c = &r.calls.redshift_copy;
+        let _ = writeln!(
+            s,
+            "\n## Redshift\n\n| COPY | value |\n|---|---:|\n| batches | {} |\n| loaded | {} |\n| attempts | {} |\n| failed attempts | {} |\n| most attempts for one batch | {} |\n| skipped batches | {} |\n| errors/ manifests written | {} |\n| deepest backlog | {} objects, {:.1} MiB |\n| longest wait of an object | {:.1} s |",
+            grouped(c.batches),
+            grouped(rs.loaded_batches),
+            grouped(c.attempts),
+            grouped(c.failed),
+            c.max_attempts_per_batch,
+            grouped(c.skipped_batches),
+            grouped(rs.errors_manifests),
+            grouped(rs.max_backlog_objects),
+            rs.max_backlog_mib,
+            rs.max_object_wait_seconds
         );
     }
     if let Some(b) = &r.backup {

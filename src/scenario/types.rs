@@ -237,6 +237,74 @@ impl Quota {
 pub enum Destination {
     /// Amazon S3.
     S3(S3Destination),
+    /// Amazon Redshift, loaded by COPY from an intermediate S3 bucket (R1-R5).
+    Redshift(RedshiftDestination),
+}
+
+impl Destination {
+    /// The buffering hints of the destination buffer (for Redshift: of the intermediate S3
+    /// bucket).
+    pub fn buffering_hints(&self) -> BufferingHints {
+        match self {
+            Destination::S3(d) => d.buffering_hints,
+            Destination::Redshift(d) => d.s3_buffering_hints,
+        }
+    }
+
+    /// Source record backup mode and buffering (L6).
+    pub fn backup(&self) -> (BackupMode, BufferingHints) {
+        match self {
+            Destination::S3(d) => (d.s3_backup_mode, d.s3_backup_buffering_hints),
+            Destination::Redshift(d) => (d.s3_backup_mode, d.s3_backup_buffering_hints),
+        }
+    }
+
+    /// The name used in reports: `s3`, `redshift`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Destination::S3(_) => "s3",
+            Destination::Redshift(_) => "redshift",
+        }
+    }
+}
+
+/// A Redshift destination (R1-R5).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedshiftDestination {
+    /// Buffering hints of the intermediate S3 bucket (B3: 1-128 MiB, 0-900 s).
+    #[serde(default)]
+    pub s3_buffering_hints: BufferingHints,
+    /// How long a failed COPY is retried (R3).
+    #[serde(default)]
+    pub retry_options: RetryOptions,
+    /// Source record backup (L6, default `Disabled`).
+    #[serde(default)]
+    pub s3_backup_mode: BackupMode,
+    /// Buffering of the backup bucket (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+}
+
+/// A destination's retry options.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryOptions {
+    /// Retry duration in seconds, 0-7200 (default 3600 for Redshift).
+    #[serde(default = "default_redshift_retry")]
+    pub duration_in_seconds: u32,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        RetryOptions {
+            duration_in_seconds: default_redshift_retry(),
+        }
+    }
+}
+
+fn default_redshift_retry() -> u32 {
+    3600
 }
 
 /// An S3 destination.
@@ -349,6 +417,37 @@ pub struct Services {
     /// The Lambda function.
     #[serde(default)]
     pub lambda: LambdaService,
+    /// The Redshift cluster.
+    #[serde(default)]
+    pub redshift: RedshiftService,
+}
+
+/// How the Redshift cluster behaves (R2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedshiftService {
+    /// Duration of one COPY over the bytes of its manifest (default 5 s + 100 ms per MiB).
+    #[serde(default = "default_copy_time")]
+    pub copy_time: CallTime,
+    /// Most objects one COPY loads (default: no limit, every object queued when it starts).
+    #[serde(default)]
+    pub max_objects_per_copy: Option<u32>,
+}
+
+impl Default for RedshiftService {
+    fn default() -> Self {
+        RedshiftService {
+            copy_time: default_copy_time(),
+            max_objects_per_copy: None,
+        }
+    }
+}
+
+fn default_copy_time() -> CallTime {
+    CallTime {
+        base: SimDuration::from_secs(5),
+        per_mib: SimDuration::from_millis(100),
+    }
 }
 
 /// A distribution of durations.
@@ -511,7 +610,7 @@ pub enum Target {
     S3,
     /// The source record backup bucket.
     BackupS3,
-    /// The Redshift cluster (not yet modelled).
+    /// The Redshift cluster.
     Redshift,
     /// The OpenSearch cluster (not yet modelled).
     OpenSearch,

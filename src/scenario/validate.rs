@@ -358,25 +358,70 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
             " retries (L2)",
         );
     }
-    let Destination::S3(d) = &s.destination;
-    if d.s3_backup_mode == BackupMode::Enabled {
+    let (backup_mode, backup_hints) = s.destination.backup();
+    if backup_mode == BackupMode::Enabled {
         present.push(Target::BackupS3);
     }
     let b = "destination.s3_backup_buffering_hints";
     c.range_u64(
         &format!("{b}.size_in_mbs"),
-        u64::from(d.s3_backup_buffering_hints.size_in_mbs),
+        u64::from(backup_hints.size_in_mbs),
         1,
         128,
         " MiB (backup buffering hint, L6)",
     );
     c.range_u64(
         &format!("{b}.interval_in_seconds"),
-        u64::from(d.s3_backup_buffering_hints.interval_in_seconds),
+        u64::from(backup_hints.interval_in_seconds),
         60,
         900,
         " seconds (backup buffering hint, L6)",
     );
+    let (h, what) = match &s.destination {
+        Destination::S3(_) => ("destination.buffering_hints", "S3 buffering hint, B3"),
+        Destination::Redshift(r) => {
+            present.push(Target::Redshift);
+            c.range_u64(
+                "destination.retry_options.duration_in_seconds",
+                u64::from(r.retry_options.duration_in_seconds),
+                0,
+                7200,
+                " seconds (Redshift retry duration, R3)",
+            );
+            (
+                "destination.s3_buffering_hints",
+                "intermediate S3 buffering hint, B3",
+            )
+        }
+    };
+    let hints = s.destination.buffering_hints();
+    c.range_u64(
+        &format!("{h}.size_in_mbs"),
+        u64::from(hints.size_in_mbs),
+        1,
+        128,
+        &format!(" MiB ({what})"),
+    );
+    c.range_u64(
+        &format!("{h}.interval_in_seconds"),
+        u64::from(hints.interval_in_seconds),
+        0,
+        900,
+        &format!(" seconds ({what})"),
+    );
+    c.call_time(
+        "services.redshift.copy_time",
+        &s.services.redshift.copy_time,
+    );
+    if let Some(n) = s.services.redshift.max_objects_per_copy {
+        c.range_u64(
+            "services.redshift.max_objects_per_copy",
+            u64::from(n),
+            1,
+            1_000_000,
+            " objects",
+        );
+    }
     let l = &s.services.lambda;
     c.time_dist("services.lambda.duration", &l.duration);
     c.range_dur(
@@ -415,21 +460,6 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         l.retry_delay,
         SimDuration::ZERO,
         SimDuration::from_secs(3600),
-    );
-    let h = "destination.buffering_hints";
-    c.range_u64(
-        &format!("{h}.size_in_mbs"),
-        u64::from(d.buffering_hints.size_in_mbs),
-        1,
-        128,
-        " MiB (S3 buffering hint, B3)",
-    );
-    c.range_u64(
-        &format!("{h}.interval_in_seconds"),
-        u64::from(d.buffering_hints.interval_in_seconds),
-        0,
-        900,
-        " seconds (S3 buffering hint, B3)",
     );
     c.call_time("services.ingest.put_time", &s.services.ingest.put_time);
     c.call_time("services.s3.put_time", &s.services.s3.put_time);

@@ -1,0 +1,27 @@
+//! The README stays true: the sample reports it shows are what the tool prints today.
+
+use std::process::Command;
+
+fn report(scenario: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_firehose-sim"))
+        .args(["run", scenario])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).expect("UTF-8 report")
+}
+
+/// The quick-start sample and the Redshift walkthrough in README.md are verbatim output.
+#[test]
+fn readme_samples_are_current_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    for scenario in ["scenarios/quickstart.ron", "scenarios/redshift-outage.ron"] {
+        let text = report(scenario);
+        assert!(
+            readme.contains(text.trim_end()),
+            "README.md does not show the current report of {scenario}; regenerate it:\n{text}"
+        );
+    }
+}
