@@ -6,10 +6,11 @@ use common::*;
 use firehose_sim::engine::SimDuration;
 use firehose_sim::report::Report;
 use firehose_sim::scenario::{
-    self, Backoff, BackupMode, BufferingHints, CallTime, Destination, DirectPut, Fault,
-    LambdaService, LambdaTransform, Quota, Rate, RedshiftDestination, RedshiftService,
-    RetryOptions, S3Destination, Scenario, Services, SizeDist, Source, StreamConfig, Target,
-    TimeDist, Transform,
+    self, Backoff, BackupMode, BufferingHints, CallTime, Destination, DirectPut, DocumentIdOption,
+    Fault, IndexRotation, LambdaService, LambdaTransform, OpenSearchBackupMode,
+    OpenSearchDestination, OpenSearchRetryOptions, OpenSearchService, Quota, Rate,
+    RedshiftDestination, RedshiftService, RetryBackoff, RetryOptions, S3Destination, Scenario,
+    Services, SizeDist, Source, StreamConfig, Target, TimeDist, Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -203,6 +204,53 @@ fn redshift() -> impl Strategy<Value = (u32, RedshiftService)> {
         })
 }
 
+/// Random OpenSearch settings: retry duration, document ids, rotation, bulk time, timeout,
+/// per-document failures and backoff.
+fn opensearch() -> impl Strategy<Value = (OpenSearchDestination, OpenSearchService)> {
+    (
+        (0u32..=7200, any::<bool>(), 0usize..5),
+        (0u64..=5000, 0u64..=2000, 1u64..=120),
+        (0.0..0.2f64, 1u64..=5000, 1u64..=120),
+    )
+        .prop_map(
+            |((retry, no_id, rot), (base, per_mib, timeout), (p, initial, max))| {
+                let rotation = [
+                    IndexRotation::NoRotation,
+                    IndexRotation::OneHour,
+                    IndexRotation::OneDay,
+                    IndexRotation::OneWeek,
+                    IndexRotation::OneMonth,
+                ][rot];
+                (
+                    OpenSearchDestination {
+                        retry_options: OpenSearchRetryOptions {
+                            duration_in_seconds: retry,
+                        },
+                        document_id: if no_id {
+                            DocumentIdOption::NoDocumentId
+                        } else {
+                            DocumentIdOption::FirehoseDefault
+                        },
+                        index_rotation_period: rotation,
+                        ..OpenSearchDestination::default()
+                    },
+                    OpenSearchService {
+                        bulk_time: CallTime {
+                            base: ms(base),
+                            per_mib: ms(per_mib),
+                        },
+                        request_timeout: secs(timeout),
+                        document_failure_rate: p,
+                        backoff: RetryBackoff {
+                            initial: ms(initial),
+                            max: ms(initial).max(secs(max)),
+                        },
+                    },
+                )
+            },
+        )
+}
+
 fn quota() -> impl Strategy<Value = Quota> {
     prop_oneof![
         Just(Quota::Large),
@@ -225,8 +273,11 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
         prop::option::of(lambda()),
         any::<bool>(),
         prop::option::of(redshift()),
+        prop::option::of(opensearch()),
     )
-        .prop_flat_map(|(duration, n, lambda, backup, redshift)| {
+        .prop_flat_map(|(duration, n, lambda, backup, redshift, opensearch)| {
+            // Redshift wins when both were drawn: one destination per scenario.
+            let opensearch = if redshift.is_some() { None } else { opensearch };
             let sources = (0..n).map(source).collect::<Vec<_>>();
             let mut targets = vec![Target::Ingest, Target::S3];
             if lambda.is_some() {
@@ -237,6 +288,9 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
             }
             if redshift.is_some() {
                 targets.push(Target::Redshift);
+            }
+            if opensearch.is_some() {
+                targets.push(Target::OpenSearch);
             }
             let parts = (
                 sources,
@@ -265,8 +319,24 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                     size_in_mbs: h.2,
                     interval_in_seconds: h.3,
                 };
-                let (destination, redshift_service) = match &redshift {
-                    Some((retry, service)) => (
+                let (destination, redshift_service) = match (&redshift, &opensearch) {
+                    (None, Some((d, _))) => (
+                        Destination::OpenSearch(OpenSearchDestination {
+                            buffering_hints: BufferingHints {
+                                size_in_mbs: hints.size_in_mbs.min(100),
+                                ..hints
+                            },
+                            s3_backup_mode: if backup {
+                                OpenSearchBackupMode::AllDocuments
+                            } else {
+                                OpenSearchBackupMode::FailedDocumentsOnly
+                            },
+                            s3_backup_buffering_hints: backup_hints,
+                            ..d.clone()
+                        }),
+                        RedshiftService::default(),
+                    ),
+                    (Some((retry, service)), _) => (
                         Destination::Redshift(RedshiftDestination {
                             s3_buffering_hints: hints,
                             retry_options: RetryOptions {
@@ -277,7 +347,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                         }),
                         service.clone(),
                     ),
-                    None => (
+                    (None, None) => (
                         Destination::S3(S3Destination {
                             buffering_hints: hints,
                             s3_backup_mode: backup_mode,
@@ -290,6 +360,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                     name: "prop".into(),
                     seed,
                     duration: secs(duration),
+                    start_time: "2025-12-31T22:00:00Z".into(),
                     sources,
                     stream: StreamConfig {
                         quota,
@@ -313,6 +384,10 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                         },
                         lambda: lambda_service,
                         redshift: redshift_service,
+                        opensearch: opensearch
+                            .as_ref()
+                            .map(|(_, s)| s.clone())
+                            .unwrap_or_default(),
                     },
                     faults,
                 }
@@ -351,8 +426,17 @@ proptest! {
             let cap = u64::from(d.retry_options.duration_in_seconds).div_ceil(300).max(1);
             prop_assert!(rc.max_attempts_per_batch <= cap, "{} > {}", rc.max_attempts_per_batch, cap);
         } else {
-            prop_assert_eq!(r.skipped, 0);
             prop_assert_eq!(rc.attempts, 0);
+        }
+        let oc = &out.calls.opensearch_bulk;
+        prop_assert!(oc.attempts >= oc.batches && oc.failed <= oc.attempts);
+        prop_assert!(oc.skipped_batches <= oc.batches);
+        if let Some(os) = &out.opensearch {
+            // E6: every first delivery is counted in exactly one index.
+            prop_assert_eq!(os.indices.values().sum::<u64>(), r.delivered);
+        }
+        if matches!(s.destination, Destination::S3(_)) {
+            prop_assert_eq!(r.skipped, 0);
         }
         if let Some(l) = &out.lambda {
             let f = &l.failures;

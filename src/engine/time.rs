@@ -220,6 +220,92 @@ impl fmt::Display for SimTime {
     }
 }
 
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (i64::from(m) + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + i64::from(d) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The date of a day number since 1970-01-01.
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}
+
+/// Seconds since 1970-01-01T00:00:00Z of a `YYYY-MM-DDTHH:MM:SSZ` text (years 1970-9999).
+pub fn parse_utc(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        let part = text.get(r)?;
+        if part.bytes().all(|c| c.is_ascii_digit()) {
+            part.parse().ok()
+        } else {
+            None
+        }
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, se) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let month_days = [
+        31,
+        28 + u32::from(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)),
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if y < 1970 || !(1..=12).contains(&mo) || d == 0 || d > month_days[mo as usize - 1] {
+        return None;
+    }
+    if h > 23 || mi > 59 || se > 59 {
+        return None;
+    }
+    let days = days_from_civil(i64::from(y), mo, d);
+    Some(days as u64 * 86_400 + u64::from(h) * 3600 + u64::from(mi) * 60 + u64::from(se))
+}
+
+/// UTC (year, month, day, hour) of `secs` since the epoch.
+pub fn utc_parts(secs: u64) -> (i64, u32, u32, u32) {
+    let (y, m, d) = civil_from_days((secs / 86_400) as i64);
+    (y, m, d, ((secs % 86_400) / 3600) as u32)
+}
+
+/// ISO 8601 (week-based year, week number 1-53) of `secs` since the epoch.
+pub fn iso_week(secs: u64) -> (i64, u32) {
+    let days = (secs / 86_400) as i64;
+    // 1970-01-01 was a Thursday; weekday 1 = Monday .. 7 = Sunday.
+    let weekday = (days + 3).rem_euclid(7) + 1;
+    // The Thursday of this week decides the year.
+    let thursday = days - weekday + 4;
+    let (y, _, _) = civil_from_days(thursday);
+    let week = (thursday - days_from_civil(y, 1, 1)) / 7 + 1;
+    (y, week as u32)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,6 +332,37 @@ mod tests {
         for bad in ["", "5", "5x", "h", "1.2.3s", "0.0000001s", "-5s"] {
             assert!(SimDuration::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn utc_dates_and_iso_weeks() {
+        assert_eq!(parse_utc("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_utc("2025-01-01T00:00:00Z"), Some(1_735_689_600));
+        assert_eq!(parse_utc("2024-02-29T12:30:00Z"), Some(1_709_209_800));
+        for bad in [
+            "2025-02-29T00:00:00Z",
+            "2025-1-01T00:00:00Z",
+            "2025-01-01 00:00:00",
+            "1969-12-31T23:59:59Z",
+            "2025-01-01T24:00:00Z",
+        ] {
+            assert_eq!(parse_utc(bad), None, "{bad}");
+        }
+        assert_eq!(utc_parts(1_709_209_800), (2024, 2, 29, 12));
+        // 2025-01-01 is in ISO week 1 of 2025; 2024-12-30 too; 2021-01-03 is in 2020-W53.
+        assert_eq!(iso_week(1_735_689_600), (2025, 1));
+        assert_eq!(
+            iso_week(parse_utc("2024-12-30T00:00:00Z").unwrap()),
+            (2025, 1)
+        );
+        assert_eq!(
+            iso_week(parse_utc("2021-01-03T00:00:00Z").unwrap()),
+            (2020, 53)
+        );
+        assert_eq!(
+            iso_week(parse_utc("2025-06-15T00:00:00Z").unwrap()),
+            (2025, 24)
+        );
     }
 
     #[test]

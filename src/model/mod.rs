@@ -8,6 +8,7 @@ pub mod buffer;
 pub mod chunk;
 pub mod faults;
 pub mod lambda;
+pub mod opensearch;
 pub mod redshift;
 pub mod source;
 mod stream;
@@ -16,6 +17,7 @@ pub mod trace;
 pub use buffer::BufferId;
 pub use chunk::Chunk;
 pub use lambda::{InvokeOutcome, LambdaReport};
+pub use opensearch::{BulkCalls, OpenSearchReport};
 pub use redshift::{RedshiftCalls, RedshiftReport};
 pub use stream::simulate;
 pub use trace::{FlushReason, Outcome, TraceEvent};
@@ -48,6 +50,8 @@ pub struct Calls {
     pub s3_put: CallCounts,
     /// Redshift COPY commands (R2-R4).
     pub redshift_copy: RedshiftCalls,
+    /// OpenSearch bulk requests (E1-E3).
+    pub opensearch_bulk: BulkCalls,
     /// Objects written to the stream's bucket.
     pub s3_objects: u64,
     /// Bytes written to the stream's bucket (uncompressed).
@@ -100,6 +104,8 @@ pub struct RunOutput {
     pub lambda: Option<LambdaReport>,
     /// The Redshift destination's COPY queue, when it is the destination.
     pub redshift: Option<RedshiftReport>,
+    /// The OpenSearch destination, when it is the destination.
+    pub opensearch: Option<OpenSearchReport>,
     /// The source record backup, when it is enabled.
     pub backup: Option<BackupReport>,
     /// The trace, when asked for.

@@ -3,6 +3,7 @@
 use super::buffer::{Buffer, BufferId};
 use super::faults::{CallFate, FaultSet};
 use super::lambda::{Invocation, InvokeOutcome, LambdaStage, MAX_RESPONSE_BYTES, sample};
+use super::opensearch::{BulkState, OpenSearchStage, Request};
 use super::redshift::{CopyState, Object, RedshiftStage};
 use super::source::Producer;
 use super::trace::{FlushReason, Outcome, TraceEvent};
@@ -48,6 +49,10 @@ enum Event {
     CopyEnd,
     /// The current COPY batch is tried again (R3).
     CopyRetry,
+    /// The bulk request attempt in progress ends.
+    BulkEnd,
+    /// The head bulk request is tried again (E2).
+    BulkRetry,
 }
 
 /// The stream's per-second quotas (I2, T6).
@@ -140,6 +145,11 @@ enum BatchKind {
     Intermediate,
     /// Redshift's `errors/` manifest of a skipped batch: no records, never expires (R4, T11).
     ErrorsManifest,
+    /// A skipped bulk request's documents (E3): `skipped` when written; OpenSearch waits for
+    /// it (T10).
+    BulkSkipped,
+    /// Documents rejected one by one (E3): `skipped` when written; nothing waits for it.
+    DocumentsRejected,
 }
 
 /// A batch on its way to S3.
@@ -201,6 +211,7 @@ struct Sim {
     ingest: Ingest,
     lambda: Option<LambdaStage>,
     redshift: Option<RedshiftStage>,
+    opensearch: Option<OpenSearchStage>,
     buffer: Buffer,
     backup: Option<Buffer>,
     next_batch: u64,
@@ -255,7 +266,18 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             FaultSet::for_target(&scenario.faults, Target::Redshift),
             streams.stream("redshift"),
         )),
-        Destination::S3(_) => None,
+        Destination::S3(_) | Destination::OpenSearch(_) => None,
+    };
+    let opensearch = match &scenario.destination {
+        Destination::OpenSearch(d) => Some(OpenSearchStage::new(
+            d,
+            &scenario.services.opensearch,
+            &scenario.start_time,
+            FaultSet::for_target(&scenario.faults, Target::OpenSearch),
+            streams.stream("opensearch"),
+            streams.stream("opensearch/documents"),
+        )),
+        _ => None,
     };
     let ingest_time = scenario.services.ingest.put_time;
     let mut sim = Sim {
@@ -278,6 +300,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         },
         lambda,
         redshift,
+        opensearch,
         buffer: Buffer::new(
             u64::from(hints.size_in_mbs) * MIB,
             SimDuration::from_secs(u64::from(hints.interval_in_seconds)),
@@ -345,6 +368,13 @@ impl Sim {
                 Event::S3Retry(b) => self.s3_start(b),
                 Event::CopyEnd => self.copy_end(),
                 Event::CopyRetry => self.copy_attempt(),
+                Event::BulkEnd => self.bulk_end(),
+                Event::BulkRetry => {
+                    if let Some(o) = &mut self.opensearch {
+                        o.state = BulkState::Idle;
+                    }
+                    self.bulk_start();
+                }
             }
         }
     }
@@ -561,6 +591,21 @@ impl Sim {
                 }
                 self.start_lambdas();
             }
+            BufferId::Destination if self.opensearch.is_some() => {
+                if let Some(o) = &mut self.opensearch {
+                    o.queue.push_back(Request {
+                        id: batch,
+                        chunks,
+                        bytes,
+                        oldest,
+                        first_start: now,
+                        attempt_start: now,
+                        attempts: 0,
+                        outcome: Outcome::Ok,
+                    });
+                }
+                self.bulk_start();
+            }
             BufferId::Destination => {
                 let kind = if self.redshift.is_some() {
                     BatchKind::Intermediate
@@ -776,8 +821,17 @@ impl Sim {
     }
 
     /// Starts an attempt of the head batch of a bucket, after expiring its records that have
-    /// outlived the retention window (T12); a batch left empty is not written.
+    /// outlived the retention window (T12); a batch left empty is not written, and whatever
+    /// waited for it goes on at once (T12).
     fn s3_start(&mut self, b: Bucket) {
+        if self.s3_start_inner(b) {
+            self.bulk_resume();
+        }
+    }
+
+    /// [`Sim::s3_start`]; returns true when a skipped bulk request's object was dropped empty.
+    fn s3_start_inner(&mut self, b: Bucket) -> bool {
+        let mut resume = false;
         let now = self.now;
         let retention = self.retention;
         loop {
@@ -787,7 +841,7 @@ impl Sim {
             };
             let Some(batch) = w.queue.front_mut() else {
                 w.busy = false;
-                return;
+                return resume;
             };
             if batch.kind != BatchKind::ErrorsManifest && now.since(batch.oldest) >= retention {
                 let copies = batch.kind == BatchKind::Backup;
@@ -804,6 +858,7 @@ impl Sim {
                     });
                 }
                 if batch.chunks.is_empty() {
+                    resume |= batch.kind == BatchKind::BulkSkipped;
                     w.queue.pop_front();
                     continue;
                 }
@@ -829,7 +884,7 @@ impl Sim {
             w.busy = true;
             w.attempt_start = now;
             self.queue.push(now + took, Event::S3AttemptEnd(b));
-            return;
+            return resume;
         }
     }
 
@@ -874,6 +929,11 @@ impl Sim {
                         self.ledger.counts.backup_copies += n;
                     }
                 }
+                BatchKind::BulkSkipped | BatchKind::DocumentsRejected => {
+                    for c in &mut batch.chunks {
+                        self.ledger.skipped(c, now);
+                    }
+                }
                 // Handed on below, once the write is acknowledged.
                 BatchKind::Intermediate | BatchKind::ErrorsManifest => {}
             }
@@ -904,6 +964,7 @@ impl Sim {
                         self.start_copy();
                     }
                 }
+                BatchKind::BulkSkipped => self.bulk_resume(),
                 _ => {}
             }
             self.s3_start(b);
@@ -1014,6 +1075,163 @@ impl Sim {
         self.enqueue(Bucket::Main, b.id, BatchKind::ErrorsManifest, Vec::new(), 0);
     }
 
+    /// OpenSearch goes on after a skipped request's documents reached S3 (T10).
+    fn bulk_resume(&mut self) {
+        if let Some(o) = &mut self.opensearch
+            && o.state == BulkState::AwaitingFailedObject
+        {
+            o.state = BulkState::Idle;
+            self.bulk_start();
+        }
+    }
+
+    /// Starts an attempt of the head bulk request (E1, E2, T8), after expiring its records
+    /// that have outlived the retention window (T12).
+    fn bulk_start(&mut self) {
+        let now = self.now;
+        let retention = self.retention;
+        let Some(o) = &mut self.opensearch else {
+            return;
+        };
+        if o.state != BulkState::Idle {
+            return;
+        }
+        loop {
+            let Some(req) = o.queue.front_mut() else {
+                return;
+            };
+            if now.since(req.oldest) >= retention {
+                let (n, newest) =
+                    Self::expire(&mut self.ledger, &mut req.chunks, now, retention, false);
+                req.bytes = req.chunks.iter().map(|c| c.bytes).sum();
+                req.oldest = req.chunks.iter().map(|c| c.ingest).min().unwrap_or(now);
+                if let Some(trace) = &mut self.trace {
+                    trace.push(TraceEvent::Expired {
+                        at: now,
+                        batch: req.id,
+                        records: n,
+                        newest_ingest: newest,
+                    });
+                }
+                if req.chunks.iter().all(|c| !c.is_unsettled()) {
+                    o.queue.pop_front();
+                    continue;
+                }
+            }
+            if req.attempts == 0 {
+                req.first_start = now;
+                o.calls.batches += 1;
+            }
+            let fate = if o.faults.is_empty() {
+                NO_FAULT
+            } else {
+                o.faults.call(now, &mut o.rng)
+            };
+            req.attempts += 1;
+            req.attempt_start = now;
+            o.calls.attempts += 1;
+            let d = o.service.bulk_time.for_bytes(req.bytes).mul_f64(fate.slow);
+            let (outcome, took) = if d > o.service.request_timeout {
+                o.report.timeouts += 1;
+                (Outcome::Failed, o.service.request_timeout)
+            } else if fate.failed {
+                (Outcome::Failed, d)
+            } else if fate.ack_lost {
+                (Outcome::AckLost, d)
+            } else {
+                (Outcome::Ok, d)
+            };
+            req.outcome = outcome;
+            o.state = BulkState::Busy;
+            self.queue.push(now + took, Event::BulkEnd);
+            return;
+        }
+    }
+
+    /// A bulk attempt ends: indexed (with per-document rejections), retried with backoff while
+    /// the retry duration allows (E2), or skipped to S3 (E3).
+    fn bulk_end(&mut self) {
+        let now = self.now;
+        let Some(o) = &mut self.opensearch else {
+            return;
+        };
+        let Some(req) = o.queue.front_mut() else {
+            o.state = BulkState::Idle;
+            return;
+        };
+        let outcome = req.outcome;
+        if let Some(trace) = &mut self.trace {
+            trace.push(TraceEvent::BulkAttempt {
+                batch: req.id,
+                attempt: req.attempts,
+                start: req.attempt_start,
+                end: now,
+                records: req.chunks.iter().map(|c| u64::from(c.count)).sum(),
+                outcome,
+            });
+        }
+        let mut rejected = Vec::new();
+        if outcome == Outcome::Ok {
+            let p = o.service.document_failure_rate;
+            rejected = OpenSearchStage::rejected_documents(p, &mut o.docs_rng, &mut req.chunks);
+            o.report.documents_failed += rejected.iter().map(|c| u64::from(c.count)).sum::<u64>();
+        }
+        if outcome != Outcome::Failed {
+            // Indexed (E5: with Firehose's ids a repeated request overwrites; without, it
+            // indexes the documents again).
+            for c in &mut req.chunks {
+                if c.is_unsettled() {
+                    o.index.count(c.ingest, u64::from(c.count));
+                    self.ledger.delivered(c, now);
+                } else if o.no_document_id {
+                    self.ledger.delivered(c, now);
+                }
+            }
+        }
+        let id = req.id;
+        if outcome == Outcome::Ok {
+            o.queue.pop_front();
+            o.state = BulkState::Idle;
+            if !rejected.is_empty() {
+                let bytes = rejected.iter().map(|c| c.bytes).sum();
+                self.enqueue(
+                    Bucket::Main,
+                    id,
+                    BatchKind::DocumentsRejected,
+                    rejected,
+                    bytes,
+                );
+            }
+            self.bulk_start();
+            return;
+        }
+        o.calls.failed += 1;
+        let next = now + OpenSearchStage::pause(&o.service.backoff, req.attempts);
+        if next < req.first_start + o.retry_duration {
+            self.queue.push(next, Event::BulkRetry);
+            return;
+        }
+        // E3: the duration is spent. The request's undelivered documents go to S3, and the
+        // next request waits until they are written (T10).
+        o.calls.skipped_batches += 1;
+        let Some(req) = o.queue.pop_front() else {
+            return;
+        };
+        let undelivered: Vec<Chunk> = req
+            .chunks
+            .into_iter()
+            .filter(|c| c.is_unsettled())
+            .collect();
+        if undelivered.is_empty() {
+            o.state = BulkState::Idle;
+            self.bulk_start();
+        } else {
+            o.state = BulkState::AwaitingFailedObject;
+            let bytes = undelivered.iter().map(|c| c.bytes).sum();
+            self.enqueue(Bucket::Main, id, BatchKind::BulkSkipped, undelivered, bytes);
+        }
+    }
+
     /// Settles what is still in the stream at the end, checks conservation (F2) and builds
     /// the output.
     fn finish(mut self, scenario: Scenario) -> Result<RunOutput, String> {
@@ -1030,6 +1248,11 @@ impl Sim {
             }
             if let Some(b) = &r.current {
                 b.chunks.iter().for_each(&mut in_stream);
+            }
+        }
+        if let Some(o) = &self.opensearch {
+            for req in &o.queue {
+                req.chunks.iter().for_each(&mut in_stream);
             }
         }
         if let Some(l) = &self.lambda {
@@ -1059,6 +1282,14 @@ impl Sim {
             Some(r) => (r.calls, Some(r.report)),
             None => (Default::default(), None),
         };
+        let (bulk_calls, opensearch_report) = match self.opensearch {
+            Some(o) => {
+                let mut report = o.report;
+                report.indices = o.index.by_name();
+                (o.calls, Some(report))
+            }
+            None => (Default::default(), None),
+        };
         let (lambda_calls, lambda_report) = match self.lambda {
             Some(mut stage) => {
                 stage.report.concurrency_wait_seconds = stage.wait.summary();
@@ -1079,11 +1310,13 @@ impl Sim {
                 lambda: lambda_calls,
                 s3_put: self.main.calls,
                 redshift_copy: redshift_calls,
+                opensearch_bulk: bulk_calls,
                 s3_objects: self.main.objects,
                 s3_bytes: self.main.bytes,
             },
             lambda: lambda_report,
             redshift: redshift_report,
+            opensearch: opensearch_report,
             backup: self.backup.map(|_| BackupReport {
                 objects: self.backup_writer.objects,
                 attempts: self.backup_writer.calls.attempts,

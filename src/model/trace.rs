@@ -92,6 +92,21 @@ pub enum TraceEvent {
         /// How it ended.
         outcome: Outcome,
     },
+    /// An OpenSearch bulk request attempt of batch `batch`.
+    BulkAttempt {
+        /// Batch id.
+        batch: u64,
+        /// 1 for the first attempt.
+        attempt: u32,
+        /// Start time.
+        start: SimTime,
+        /// End time.
+        end: SimTime,
+        /// Records carried.
+        records: u64,
+        /// How it ended (a timeout is `Failed`).
+        outcome: Outcome,
+    },
     /// Records of batch `batch` expired at the start of an attempt (T12).
     Expired {
         /// When.

@@ -6,7 +6,7 @@ mod text;
 pub use text::{markdown, text};
 
 use crate::ledger::{DurationSummary, RecordCounts};
-use crate::model::{BackupReport, LambdaReport, RedshiftReport, RunOutput};
+use crate::model::{BackupReport, LambdaReport, OpenSearchReport, RedshiftReport, RunOutput};
 use serde::Serialize;
 
 /// `calls.put_record_batch`.
@@ -116,6 +116,8 @@ pub struct Report {
     pub producers: ProducersReport,
     /// Objects in the stream's bucket.
     pub s3: S3Report,
+    /// The bulk requests (`null` unless the destination is OpenSearch).
+    pub opensearch: Option<OpenSearchReport>,
     /// The COPY queue (`null` unless the destination is Redshift).
     pub redshift: Option<RedshiftReport>,
     /// The Lambda transform's work (`null` without a transform).
@@ -165,10 +167,10 @@ impl Report {
                     max_attempts_per_batch: c.redshift_copy.max_attempts_per_batch,
                 },
                 opensearch_bulk: BulkCalls {
-                    batches: 0,
-                    attempts: 0,
-                    failed: 0,
-                    skipped_batches: 0,
+                    batches: c.opensearch_bulk.batches,
+                    attempts: c.opensearch_bulk.attempts,
+                    failed: c.opensearch_bulk.failed,
+                    skipped_batches: c.opensearch_bulk.skipped_batches,
                 },
             },
             producers: ProducersReport {
@@ -180,6 +182,7 @@ impl Report {
                 objects: c.s3_objects,
                 bytes: c.s3_bytes,
             },
+            opensearch: out.opensearch.clone(),
             redshift: out.redshift.clone(),
             lambda: out.lambda.clone(),
             backup: out.backup.clone(),

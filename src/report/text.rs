@@ -167,6 +167,7 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
     let label = match &s.destination {
         Destination::S3(_) => "S3 buffering",
         Destination::Redshift(_) => "intermediate S3",
+        Destination::OpenSearch(_) => "OpenSearch buffering",
     };
     rows.push((
         label.into(),
@@ -175,6 +176,26 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
             hints.size_in_mbs, hints.interval_in_seconds
         ),
     ));
+    if let Destination::OpenSearch(o) = &s.destination {
+        let os = &s.services.opensearch;
+        rows.push((
+            "OpenSearch".into(),
+            format!(
+                "bulk {} + {} per MiB, timeout {}; retried for {} s with backoff {} doubling to {}; {:?}, {:?}, index \"{}\" rotated {:?}; {} of documents rejected",
+                os.bulk_time.base,
+                os.bulk_time.per_mib,
+                os.request_timeout,
+                o.retry_options.duration_in_seconds,
+                os.backoff.initial,
+                os.backoff.max,
+                o.s3_backup_mode,
+                o.document_id,
+                o.index_name,
+                o.index_rotation_period,
+                os.document_failure_rate
+            ),
+        ));
+    }
     if let Destination::Redshift(r) = &s.destination {
         let rs = &s.services.redshift;
         rows.push((
@@ -352,6 +373,17 @@ pub fn text(out: &RunOutput) -> String {
             grouped(c.lambda.failed)
         );
     }
+    if r.opensearch.is_some() {
+        let oc = &c.opensearch_bulk;
+        let _ = writeln!(
+            s,
+            "  OpenSearch bulk  {} attempts for {} requests, {} failed, {} skipped",
+            grouped(oc.attempts),
+            grouped(oc.batches),
+            grouped(oc.failed),
+            grouped(oc.skipped_batches)
+        );
+    }
     if r.redshift.is_some() {
         let rc = &c.redshift_copy;
         let _ = writeln!(
@@ -378,6 +410,7 @@ fn dest_name(s: &Scenario) -> &'static str {
     match s.destination {
         Destination::S3(_) => "S3",
         Destination::Redshift(_) => "Redshift",
+        Destination::OpenSearch(_) => "OpenSearch",
     }
 }
 
@@ -402,6 +435,22 @@ fn transform_text(r: &Report) -> String {
             grouped(l.records.processing_failed),
             summary_table(&l.concurrency_wait_seconds)
         );
+    }
+    if let Some(os) = &r.opensearch {
+        let c = &r.calls.opensearch_bulk;
+        let _ = writeln!(
+            s,
+            "\nOpenSearch\n  {} bulk requests, {} attempts, {} failed ({} timeouts), {} skipped to S3\n  {} documents rejected one by one (to S3, not retried)\n  records by index:",
+            grouped(c.batches),
+            grouped(c.attempts),
+            grouped(c.failed),
+            grouped(os.timeouts),
+            grouped(c.skipped_batches),
+            grouped(os.documents_failed)
+        );
+        for (name, n) in &os.indices {
+            let _ = writeln!(s, "    {name:<32} {:>14}", grouped(*n));
+        }
     }
     if let Some(rs) = &r.redshift {
         let c = &r.calls.redshift_copy;
@@ -517,6 +566,22 @@ pub fn markdown(out: &RunOutput) -> String {
             w.p99,
             w.max
         );
+    }
+    if let Some(os) = &r.opensearch {
+        let c = &r.calls.opensearch_bulk;
+        let _ = writeln!(
+            s,
+            "\n## OpenSearch\n\n{} bulk requests, {} attempts, {} failed ({} timeouts), {} skipped to S3; {} documents rejected one by one.\n\n| index | records |\n|---|---:|",
+            grouped(c.batches),
+            grouped(c.attempts),
+            grouped(c.failed),
+            grouped(os.timeouts),
+            grouped(c.skipped_batches),
+            grouped(os.documents_failed)
+        );
+        for (name, n) in &os.indices {
+            let _ = writeln!(s, "| {name} | {} |", grouped(*n));
+        }
     }
     if let Some(rs) = &r.redshift {
         let c = &r.calls.redshift_copy;

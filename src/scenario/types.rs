@@ -18,6 +18,10 @@ pub struct Scenario {
     pub seed: u64,
     /// Simulated time; nothing happens at or after it (T1).
     pub duration: SimDuration,
+    /// The UTC date and time of the run's start, `YYYY-MM-DDTHH:MM:SSZ` (default
+    /// 2025-01-01T00:00:00Z); it names S3 prefixes and OpenSearch indices (S3, E6).
+    #[serde(default = "default_start_time")]
+    pub start_time: String,
     /// The producers.
     pub sources: Vec<Source>,
     /// The delivery stream's own settings.
@@ -38,6 +42,10 @@ pub struct Scenario {
 
 fn default_seed() -> u64 {
     1
+}
+
+fn default_start_time() -> String {
+    "2025-01-01T00:00:00Z".into()
 }
 
 /// A producer of records.
@@ -239,6 +247,9 @@ pub enum Destination {
     S3(S3Destination),
     /// Amazon Redshift, loaded by COPY from an intermediate S3 bucket (R1-R5).
     Redshift(RedshiftDestination),
+    /// Amazon OpenSearch Service (E1-E6); `Elasticsearch(...)` is accepted as an alias.
+    #[serde(alias = "Elasticsearch")]
+    OpenSearch(OpenSearchDestination),
 }
 
 impl Destination {
@@ -248,6 +259,7 @@ impl Destination {
         match self {
             Destination::S3(d) => d.buffering_hints,
             Destination::Redshift(d) => d.s3_buffering_hints,
+            Destination::OpenSearch(d) => d.buffering_hints,
         }
     }
 
@@ -256,6 +268,13 @@ impl Destination {
         match self {
             Destination::S3(d) => (d.s3_backup_mode, d.s3_backup_buffering_hints),
             Destination::Redshift(d) => (d.s3_backup_mode, d.s3_backup_buffering_hints),
+            Destination::OpenSearch(d) => (
+                match d.s3_backup_mode {
+                    OpenSearchBackupMode::AllDocuments => BackupMode::Enabled,
+                    OpenSearchBackupMode::FailedDocumentsOnly => BackupMode::Disabled,
+                },
+                d.s3_backup_buffering_hints,
+            ),
         }
     }
 
@@ -264,8 +283,111 @@ impl Destination {
         match self {
             Destination::S3(_) => "s3",
             Destination::Redshift(_) => "redshift",
+            Destination::OpenSearch(_) => "opensearch",
         }
     }
+}
+
+/// An OpenSearch destination (E1-E6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSearchDestination {
+    /// Buffering hints (B3: 1-100 MiB, 0-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub buffering_hints: BufferingHints,
+    /// How long a failed bulk request is retried (E2).
+    #[serde(default)]
+    pub retry_options: OpenSearchRetryOptions,
+    /// `FailedDocumentsOnly` (default) or `AllDocuments` (E4).
+    #[serde(default)]
+    pub s3_backup_mode: OpenSearchBackupMode,
+    /// Buffering of the `AllDocuments` backup (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+    /// `FirehoseDefault` (default) or `NoDocumentId` (E5).
+    #[serde(default)]
+    pub document_id: DocumentIdOption,
+    /// The index name (default "firehose").
+    #[serde(default = "default_index_name")]
+    pub index_name: String,
+    /// Index rotation (E6), default `OneDay`.
+    #[serde(default)]
+    pub index_rotation_period: IndexRotation,
+}
+
+impl Default for OpenSearchDestination {
+    fn default() -> Self {
+        OpenSearchDestination {
+            buffering_hints: BufferingHints::default(),
+            retry_options: OpenSearchRetryOptions::default(),
+            s3_backup_mode: OpenSearchBackupMode::default(),
+            s3_backup_buffering_hints: BufferingHints::default(),
+            document_id: DocumentIdOption::default(),
+            index_name: default_index_name(),
+            index_rotation_period: IndexRotation::default(),
+        }
+    }
+}
+
+fn default_index_name() -> String {
+    "firehose".into()
+}
+
+/// OpenSearch's retry options (E2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSearchRetryOptions {
+    /// Retry duration in seconds, 0-7200 (default 300), counted from the first attempt.
+    #[serde(default = "default_opensearch_retry")]
+    pub duration_in_seconds: u32,
+}
+
+impl Default for OpenSearchRetryOptions {
+    fn default() -> Self {
+        OpenSearchRetryOptions {
+            duration_in_seconds: default_opensearch_retry(),
+        }
+    }
+}
+
+fn default_opensearch_retry() -> u32 {
+    300
+}
+
+/// What OpenSearch writes to S3 (E4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum OpenSearchBackupMode {
+    /// Only documents that could not be indexed.
+    #[default]
+    FailedDocumentsOnly,
+    /// Every record too, as a backup copy.
+    AllDocuments,
+}
+
+/// Document ids (E5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum DocumentIdOption {
+    /// Firehose gives each record an id: a repeated request overwrites.
+    #[default]
+    FirehoseDefault,
+    /// The cluster assigns ids: a repeated request indexes again.
+    NoDocumentId,
+}
+
+/// Index rotation (E6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum IndexRotation {
+    /// One index.
+    NoRotation,
+    /// `name-YYYY-MM-DD-HH`.
+    OneHour,
+    /// `name-YYYY-MM-DD`.
+    #[default]
+    OneDay,
+    /// `name-YYYY-ww` (ISO week).
+    OneWeek,
+    /// `name-YYYY-MM`.
+    OneMonth,
 }
 
 /// A Redshift destination (R1-R5).
@@ -420,6 +542,76 @@ pub struct Services {
     /// The Redshift cluster.
     #[serde(default)]
     pub redshift: RedshiftService,
+    /// The OpenSearch cluster.
+    #[serde(default)]
+    pub opensearch: OpenSearchService,
+}
+
+/// Exponential backoff between OpenSearch attempts (E2 assumption).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryBackoff {
+    /// First pause (default 1 s).
+    #[serde(default = "default_os_backoff_initial")]
+    pub initial: SimDuration,
+    /// Largest pause (default 60 s).
+    #[serde(default = "default_os_backoff_max")]
+    pub max: SimDuration,
+}
+
+impl Default for RetryBackoff {
+    fn default() -> Self {
+        RetryBackoff {
+            initial: default_os_backoff_initial(),
+            max: default_os_backoff_max(),
+        }
+    }
+}
+
+fn default_os_backoff_initial() -> SimDuration {
+    SimDuration::from_secs(1)
+}
+fn default_os_backoff_max() -> SimDuration {
+    SimDuration::from_secs(60)
+}
+
+/// How the OpenSearch cluster behaves (E1, E2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSearchService {
+    /// Duration of one bulk request (default 200 ms + 50 ms per MiB).
+    #[serde(default = "default_bulk_time")]
+    pub bulk_time: CallTime,
+    /// A request slower than this fails at it (default 60 s).
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout: SimDuration,
+    /// Probability that one document of a successful request is rejected (default 0).
+    #[serde(default)]
+    pub document_failure_rate: f64,
+    /// Pause between attempts: `initial`, doubling, at most `max`.
+    #[serde(default)]
+    pub backoff: RetryBackoff,
+}
+
+impl Default for OpenSearchService {
+    fn default() -> Self {
+        OpenSearchService {
+            bulk_time: default_bulk_time(),
+            request_timeout: default_request_timeout(),
+            document_failure_rate: 0.0,
+            backoff: RetryBackoff::default(),
+        }
+    }
+}
+
+fn default_bulk_time() -> CallTime {
+    CallTime {
+        base: SimDuration::from_millis(200),
+        per_mib: SimDuration::from_millis(50),
+    }
+}
+fn default_request_timeout() -> SimDuration {
+    SimDuration::from_secs(60)
 }
 
 /// How the Redshift cluster behaves (R2).
@@ -612,7 +804,7 @@ pub enum Target {
     BackupS3,
     /// The Redshift cluster.
     Redshift,
-    /// The OpenSearch cluster (not yet modelled).
+    /// The OpenSearch cluster.
     OpenSearch,
 }
 

@@ -379,6 +379,26 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
     );
     let (h, what) = match &s.destination {
         Destination::S3(_) => ("destination.buffering_hints", "S3 buffering hint, B3"),
+        Destination::OpenSearch(o) => {
+            present.push(Target::OpenSearch);
+            c.range_u64(
+                "destination.retry_options.duration_in_seconds",
+                u64::from(o.retry_options.duration_in_seconds),
+                0,
+                7200,
+                " seconds (OpenSearch retry duration, E2)",
+            );
+            if o.index_name.trim().is_empty() || o.index_name.len() > 200 {
+                c.fail(
+                    "destination.index_name",
+                    "an index name of 1 to 200 characters is needed",
+                );
+            }
+            (
+                "destination.buffering_hints",
+                "OpenSearch buffering hint, B3",
+            )
+        }
         Destination::Redshift(r) => {
             present.push(Target::Redshift);
             c.range_u64(
@@ -395,11 +415,16 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         }
     };
     let hints = s.destination.buffering_hints();
+    let max_size = if matches!(s.destination, Destination::OpenSearch(_)) {
+        100
+    } else {
+        128
+    };
     c.range_u64(
         &format!("{h}.size_in_mbs"),
         u64::from(hints.size_in_mbs),
         1,
-        128,
+        max_size,
         &format!(" MiB ({what})"),
     );
     c.range_u64(
@@ -413,6 +438,42 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         "services.redshift.copy_time",
         &s.services.redshift.copy_time,
     );
+    let o = &s.services.opensearch;
+    c.call_time("services.opensearch.bulk_time", &o.bulk_time);
+    c.range_dur(
+        "services.opensearch.request_timeout",
+        o.request_timeout,
+        SimDuration::from_millis(1),
+        SimDuration::from_secs(3600),
+    );
+    c.range_f64(
+        "services.opensearch.document_failure_rate",
+        o.document_failure_rate,
+        0.0,
+        1.0,
+        "",
+    );
+    c.range_dur(
+        "services.opensearch.backoff.initial",
+        o.backoff.initial,
+        SimDuration::from_millis(1),
+        SimDuration::from_secs(3600),
+    );
+    c.range_dur(
+        "services.opensearch.backoff.max",
+        o.backoff.max,
+        o.backoff.initial,
+        SimDuration::from_secs(3600),
+    );
+    if crate::engine::time::parse_utc(&s.start_time).is_none() {
+        c.fail(
+            "start_time",
+            format!(
+                "\"{}\" is not a UTC time: write e.g. \"2025-01-01T00:00:00Z\" (years 1970-9999)",
+                s.start_time
+            ),
+        );
+    }
     if let Some(n) = s.services.redshift.max_objects_per_copy {
         c.range_u64(
             "services.redshift.max_objects_per_copy",
