@@ -3,6 +3,7 @@
 
 use crate::engine::{SimDuration, SimTime};
 use crate::model::Chunk;
+use crate::ranges::{IdState, IdStates, OtherFate};
 use hdrhistogram::Histogram;
 use serde::Serialize;
 
@@ -142,6 +143,8 @@ pub struct Ledger {
     pub with_producer: u64,
     /// Backup copies that expired before they could be written (L6): only copies are lost.
     pub backup_expired: u64,
+    /// Records a producer resent after a lost acknowledgement, and where each stands (F1).
+    copies: IdStates,
     /// The longest any record stayed in the stream before it left it (`DataFreshness` max).
     pub freshness_max: SimDuration,
 }
@@ -172,25 +175,101 @@ impl Ledger {
         }
     }
 
-    /// `c` reached the destination at `now`: a first delivery or, for a copy or records
-    /// delivered before, duplicates (F3).
-    pub fn delivered(&mut self, c: &mut Chunk, now: SimTime) {
-        let n = u64::from(c.count);
-        if c.is_unsettled() {
+    /// A producer resends `c`'s records as a copy (`AckLost` on ingest): from now on, the
+    /// first of the original and its copies to reach the destination makes them `delivered`.
+    pub fn copied(&mut self, c: &Chunk) {
+        self.copies.fill(Self::ids(c), IdState::Pending);
+    }
+
+    fn ids(c: &Chunk) -> std::ops::Range<u64> {
+        c.first_id..c.first_id + u64::from(c.count)
+    }
+
+    fn first_delivery(&mut self, age: SimDuration, n: u64) {
+        if n > 0 {
             self.counts.delivered += n;
-            let age = now.since(c.ingest);
             self.latency.record(age, n);
             self.freshness_max = self.freshness_max.max(age);
-            c.mark_settled();
-        } else {
-            self.counts.duplicates += n;
         }
+    }
+
+    /// `c` reached the destination at `now`: a first delivery, or duplicates for records that
+    /// were delivered before (F3). A resent copy delivers a record whose original ended in
+    /// another fate (F1: delivered at least once). Returns the records delivered for the
+    /// first time.
+    pub fn delivered(&mut self, c: &mut Chunk, now: SimTime) -> u64 {
+        let n = u64::from(c.count);
+        let age = now.since(c.ingest);
+        if c.is_settled() {
+            self.counts.duplicates += n;
+            return 0;
+        }
+        c.mark_settled();
+        if c.is_copy() {
+            let (mut first, mut dup) = (0, 0);
+            let mut moved = [0u64; 5];
+            let tracked = self.copies.update(Self::ids(c), |st, k| match st {
+                IdState::Pending => {
+                    first += k;
+                    IdState::CopyDelivered
+                }
+                IdState::Other(f) => {
+                    first += k;
+                    moved[f as usize] += k;
+                    IdState::CopyDelivered
+                }
+                IdState::OriginalDelivered | IdState::CopyDelivered => {
+                    dup += k;
+                    st
+                }
+            });
+            let counts = &mut self.counts;
+            counts.expired -= moved[OtherFate::Expired as usize];
+            counts.processing_failed -= moved[OtherFate::ProcessingFailed as usize];
+            counts.skipped -= moved[OtherFate::Skipped as usize];
+            counts.dropped -= moved[OtherFate::Dropped as usize];
+            counts.in_flight -= moved[OtherFate::InFlight as usize];
+            counts.duplicates += dup + (n - tracked);
+            self.first_delivery(age, first);
+            return first;
+        }
+        let mut dup = 0;
+        if !self.copies.is_empty() {
+            self.copies.update(Self::ids(c), |st, k| match st {
+                IdState::CopyDelivered => {
+                    dup += k;
+                    st
+                }
+                _ => IdState::OriginalDelivered,
+            });
+        }
+        self.counts.duplicates += dup;
+        self.first_delivery(age, n - dup);
+        n - dup
+    }
+
+    /// How many of original `c`'s records take `fate`: those a copy already delivered keep
+    /// `delivered`.
+    fn other_fate(&mut self, c: &Chunk, fate: OtherFate) -> u64 {
+        let n = u64::from(c.count);
+        if self.copies.is_empty() {
+            return n;
+        }
+        let mut absorbed = 0;
+        self.copies.update(Self::ids(c), |st, k| match st {
+            IdState::CopyDelivered => {
+                absorbed += k;
+                st
+            }
+            _ => IdState::Other(fate),
+        });
+        n - absorbed
     }
 
     /// The transform answered `Dropped` for `c` at `now` (L4).
     pub fn dropped(&mut self, c: &Chunk, now: SimTime) {
         if c.is_unsettled() {
-            self.counts.dropped += u64::from(c.count);
+            self.counts.dropped += self.other_fate(c, OtherFate::Dropped);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest));
         }
     }
@@ -199,7 +278,7 @@ impl Ledger {
     /// repeated write (lost acknowledgement) changes nothing.
     pub fn processing_failed(&mut self, c: &mut Chunk, now: SimTime) {
         if c.is_unsettled() {
-            self.counts.processing_failed += u64::from(c.count);
+            self.counts.processing_failed += self.other_fate(c, OtherFate::ProcessingFailed);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest));
             c.mark_settled();
         }
@@ -208,7 +287,7 @@ impl Ledger {
     /// The destination gave up on `c` at `now` (R4, E3): its records are in S3.
     pub fn skipped(&mut self, c: &mut Chunk, now: SimTime) {
         if c.is_unsettled() {
-            self.counts.skipped += u64::from(c.count);
+            self.counts.skipped += self.other_fate(c, OtherFate::Skipped);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest));
             c.mark_settled();
         }
@@ -218,7 +297,7 @@ impl Ledger {
     /// fate.
     pub fn expired(&mut self, c: &Chunk, now: SimTime) {
         if c.is_unsettled() {
-            self.counts.expired += u64::from(c.count);
+            self.counts.expired += self.other_fate(c, OtherFate::Expired);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest));
         }
     }
@@ -226,7 +305,7 @@ impl Ledger {
     /// `c` was still unsettled at the end `now`, having entered the stream.
     pub fn in_stream_at_end(&mut self, c: &Chunk, now: SimTime) {
         if c.is_unsettled() {
-            self.counts.in_flight += u64::from(c.count);
+            self.counts.in_flight += self.other_fate(c, OtherFate::InFlight);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest));
         }
     }
@@ -234,8 +313,9 @@ impl Ledger {
     /// `c` was still with its producer (not yet accepted) at the end.
     pub fn with_producer_at_end(&mut self, c: &Chunk) {
         if c.is_unsettled() {
-            self.counts.in_flight += u64::from(c.count);
-            self.with_producer += u64::from(c.count);
+            let n = self.other_fate(c, OtherFate::InFlight);
+            self.counts.in_flight += n;
+            self.with_producer += n;
         }
     }
 

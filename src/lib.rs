@@ -42,6 +42,7 @@
 pub mod engine;
 pub mod ledger;
 pub mod model;
+pub mod ranges;
 pub mod report;
 pub mod scenario;
 

@@ -50,6 +50,23 @@ fn t2_call_at_the_flush_instant_goes_to_the_next_buffer() {
     assert_eq!(f[1], (s(120.0), 2, 60, FlushReason::Interval));
 }
 
+/// T2 with ingest calls that take time: a call that *ends* (is ingested) exactly at the flush
+/// instant goes into the next buffer too. Calls every second taking 2 s are ingested at 2, 3,
+/// 4, ... s; a 1 s interval flushes each buffer at the instant the next call arrives, so each
+/// object holds exactly one call.
+#[test]
+fn t2_a_call_ingested_at_the_flush_instant_goes_to_the_next_buffer() {
+    let extra = r#"services: (ingest: (put_time: (base: "2s", per_mib: "0s"))),"#;
+    let out = run_text(&s3_scenario("20s", "Constant(1.0)", 1, 100, 5, 1, extra));
+    let f = flushes(&out);
+    assert_eq!(f.len(), 17);
+    assert!(
+        f.iter().all(|x| x.2 == 1 && x.3 == FlushReason::Interval),
+        "{f:?}"
+    );
+    assert_eq!(f[0].0, s(3.0));
+}
+
 /// B3: interval 0 means no buffering: every accepted call is flushed on its own at once.
 #[test]
 fn b3_interval_zero_flushes_every_call() {

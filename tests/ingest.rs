@@ -141,3 +141,26 @@ fn x1_ingest_faults_refuse_calls_or_duplicate_them() {
         out.records.produced
     );
 }
+
+/// F1 with `AckLost` on ingest: a record whose original expires but whose resent copy is
+/// delivered was delivered at least once: it is `delivered`, not `expired`, and nothing is
+/// lost. One record every 10 s; the first call's acknowledgement is lost, so it is resent
+/// once (as a copy) within a second; S3 is down for the first 10 s and the retention is 10 s,
+/// so the original expires while the copy, ingested later, gets through.
+#[test]
+fn f1_a_record_delivered_only_through_its_copy_is_delivered() {
+    let text = r#"#![enable(implicit_some)]
+Scenario(
+    name: "copy", seed: 2, duration: "30s",
+    sources: [DirectPut(name: "p", rate: Constant(0.1), records_per_call: 1, record_bytes: Fixed(100), max_retries: 1)],
+    stream: (retention: "10s"),
+    destination: S3(buffering_hints: (size_in_mbs: 1, interval_in_seconds: 0)),
+    services: (s3: (put_time: (base: "0s", per_mib: "0s"), retry_interval: "1s")),
+    faults: [AckLost(target: Ingest, probability: 1.0, until: "1ms"), Outage(target: S3, until: "10s")],
+)"#;
+    let out = run_text(text);
+    let r = &out.records;
+    assert_eq!(r.produced, 3);
+    assert_eq!((r.delivered, r.expired, r.lost, r.duplicates), (3, 0, 0, 0));
+    assert_eq!(out.latency.count, 3);
+}

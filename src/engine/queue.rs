@@ -1,5 +1,7 @@
-//! The event queue: pops in (time, insertion sequence) order, so that ties are first-in
-//! first-out and a run is a pure function of its inputs.
+//! The event queue: pops in (time, class, insertion sequence) order, so that ties are
+//! first-in first-out within a class and a run is a pure function of its inputs. The class
+//! lets a rule decide ties at an instant: T2 puts a buffer's deadline before any arrival at the
+//! same instant, whenever either was scheduled.
 
 use super::time::SimTime;
 use std::cmp::Ordering;
@@ -7,13 +9,14 @@ use std::collections::BinaryHeap;
 
 struct Entry<E> {
     time: SimTime,
+    class: u8,
     seq: u64,
     event: E,
 }
 
 impl<E> PartialEq for Entry<E> {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.time == other.time && self.class == other.class && self.seq == other.seq
     }
 }
 impl<E> Eq for Entry<E> {}
@@ -25,7 +28,7 @@ impl<E> PartialOrd for Entry<E> {
 impl<E> Ord for Entry<E> {
     // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        (other.time, other.class, other.seq).cmp(&(self.time, self.class, self.seq))
     }
 }
 
@@ -54,9 +57,24 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`, after every event already scheduled at that time.
     pub fn push(&mut self, time: SimTime, event: E) {
+        self.push_in_class(time, 1, event);
+    }
+
+    /// Schedules `event` at `time` ahead of every ordinary event at that time (e.g. a
+    /// deadline, which T2 puts before arrivals at the same instant).
+    pub fn push_first(&mut self, time: SimTime, event: E) {
+        self.push_in_class(time, 0, event);
+    }
+
+    fn push_in_class(&mut self, time: SimTime, class: u8, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry { time, seq, event });
+        self.heap.push(Entry {
+            time,
+            class,
+            seq,
+            event,
+        });
     }
 
     /// Removes and returns the earliest event.
@@ -98,7 +116,8 @@ mod tests {
         q.push(SimTime(1), "a");
         q.push(SimTime(5), "c");
         q.push(SimTime(3), "x");
+        q.push_first(SimTime(5), "first");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
-        assert_eq!(order, vec!["a", "x", "b", "c"]);
+        assert_eq!(order, vec!["a", "x", "first", "b", "c"]);
     }
 }

@@ -87,8 +87,13 @@ impl Buffer {
 
     /// Empties the buffer.
     pub fn take(&mut self) -> (Vec<Chunk>, u64) {
-        let capacity = self.chunks.len() + 16;
-        let chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(capacity));
+        // The next buffer will likely hold as many chunks; the batch keeps only what it holds,
+        // since batches can queue by the million during an outage.
+        let capacity = self.chunks.len();
+        let mut chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(capacity));
+        if chunks.capacity() > chunks.len() + chunks.len() / 8 {
+            chunks.shrink_to_fit();
+        }
         (chunks, std::mem::take(&mut self.bytes))
     }
 }

@@ -60,6 +60,12 @@ impl Chunk {
         self.flags == 0
     }
 
+    /// True for a copy not yet delivered: it may still deliver records whose original did
+    /// not make it (F1).
+    pub fn is_pending_copy(&self) -> bool {
+        self.flags == COPY
+    }
+
     /// Bytes of one record, rounded up.
     pub fn record_bytes(&self) -> u64 {
         self.bytes.div_ceil(u64::from(self.count.max(1)))

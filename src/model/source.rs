@@ -19,8 +19,9 @@ enum Arrivals {
         rem: u64,
         denom: u64,
     },
-    /// Exponential gaps between calls.
-    Poisson { next_us: f64, gap: Exp<f64> },
+    /// Exponential gaps between calls, each rounded down to whole microseconds and added to
+    /// an integer clock.
+    Poisson { next_us: u64, gap: Exp<f64> },
     /// Call k when the cumulative records reach `k * records_per_call`.
     Steps {
         steps: Vec<(f64, f64)>,
@@ -38,15 +39,27 @@ enum Arrivals {
     },
 }
 
-/// `rate` as an exact fraction `num / den` when it has at most 6 decimals.
+/// `rate` as an exact fraction `num / den` when it has at most 9 decimals (beyond that, the
+/// nearest such fraction).
 fn as_fraction(rate: f64) -> (u64, u64) {
-    for den in [1u64, 10, 100, 1_000, 10_000, 100_000, 1_000_000] {
+    for den in [
+        1u64,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ] {
         let num = rate * den as f64;
         if (num - num.round()).abs() < 1e-9 * num.max(1.0) && num.round() >= 1.0 {
             return (num.round() as u64, den);
         }
     }
-    (((rate * 1e6).round() as u64).max(1), 1_000_000)
+    (((rate * 1e9).round() as u64).max(1), 1_000_000_000)
 }
 
 impl Arrivals {
@@ -68,7 +81,7 @@ impl Arrivals {
             Rate::Poisson(r) => {
                 let gap = Exp::new(r / rpc)
                     .unwrap_or_else(|_| Exp::new(1.0).expect("1.0 is a valid rate"));
-                Arrivals::Poisson { next_us: 0.0, gap }
+                Arrivals::Poisson { next_us: 0, gap }
             }
             Rate::Steps(steps) => Arrivals::Steps {
                 steps: steps.iter().map(|(t, r)| (t.as_secs_f64(), *r)).collect(),
@@ -111,8 +124,9 @@ impl Arrivals {
             }
             Arrivals::Poisson { next_us, gap } => {
                 let t = *next_us;
-                *next_us += gap.sample(rng) * MICROS_PER_SEC as f64;
-                Some(SimTime(t as u64))
+                let step = gap.sample(rng) * MICROS_PER_SEC as f64;
+                *next_us = next_us.saturating_add(step.min(u64::MAX as f64 / 4.0) as u64);
+                Some(SimTime(t))
             }
             Arrivals::Steps {
                 steps,
@@ -137,7 +151,9 @@ impl Arrivals {
                         _ => {
                             *k += 1;
                             let t = start + (target - *seg_cum) / rate;
-                            return Some(SimTime((t * MICROS_PER_SEC as f64) as u64));
+                            return Some(
+                                SimTime((t * MICROS_PER_SEC as f64 + 1e-3).floor() as u64),
+                            );
                         }
                     }
                 }
@@ -168,17 +184,53 @@ impl Arrivals {
                     }
                     let slope = *mean * (1.0 + *amplitude * (w * t).sin());
                     let newton = t - f / slope;
-                    t = if slope > 0.0 && newton > lo && newton < hi {
+                    t = if slope > 0.0 && newton >= lo && newton <= hi {
                         newton
                     } else {
                         0.5 * (lo + hi)
                     };
                 }
                 *last_s = t;
-                Some(SimTime((t * MICROS_PER_SEC as f64) as u64))
+                // Round down, forgiving the last bits of the float: a call due at exactly a
+                // whole microsecond is not put one microsecond early.
+                Some(SimTime((t * MICROS_PER_SEC as f64 + 1e-3).floor() as u64))
             }
         }
     }
+}
+
+/// The standard normal distribution function, from the error function of Abramowitz and
+/// Stegun 7.1.26 (absolute error below 1.5e-7).
+fn normal_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    if x >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
+}
+
+/// Mean and variance of `min(X, 1,024,000)` for `X` log-normal with parameters `mu`,
+/// `sigma`: the record sizes actually drawn, so that sums of many records have the right mean
+/// however skewed the distribution.
+fn clipped_lognormal_moments(mu: f64, sigma: f64) -> (f64, f64) {
+    let cap = MAX_RECORD_BYTES as f64;
+    if sigma <= 0.0 {
+        return (mu.exp().min(cap), 0.0);
+    }
+    let s2 = sigma * sigma;
+    let lc = cap.ln();
+    let above = 1.0 - normal_cdf((lc - mu) / sigma);
+    let m1 = (mu + s2 / 2.0).exp() * normal_cdf((lc - mu - s2) / sigma) + cap * above;
+    let m2 =
+        (2.0 * mu + 2.0 * s2).exp() * normal_cdf((lc - mu - 2.0 * s2) / sigma) + cap * cap * above;
+    (m1, (m2 - m1 * m1).max(0.0))
 }
 
 /// Record sizes: the bytes of a call of `n` records.
@@ -229,13 +281,7 @@ impl Sizes {
                 let w = (*b - *a + 1) as f64;
                 ((*a + *b) as f64 / 2.0, (w * w - 1.0) / 12.0)
             }
-            Sizes::LogNormal { mu, sigma, .. } => {
-                // Moments of the unclipped distribution; the clip is applied to the sum.
-                let s2 = sigma * sigma;
-                let mean = (mu + s2 / 2.0).exp();
-                let var = (s2.exp() - 1.0) * (2.0 * mu + s2).exp();
-                (mean.min(MAX_RECORD_BYTES as f64), var)
-            }
+            Sizes::LogNormal { mu, sigma, .. } => clipped_lognormal_moments(*mu, *sigma),
         }
     }
 
@@ -243,16 +289,23 @@ impl Sizes {
         let total = match self {
             Sizes::Fixed(b) => u64::from(n) * b,
             _ if n <= EXACT_SUM_UP_TO => (0..n).map(|_| self.one(rng)).sum(),
-            _ => {
+            Sizes::Uniform(a, b) => {
+                // Symmetric and bounded: the normal approximation of the sum.
                 let (m, v) = self.mean_var();
                 let n_f = f64::from(n);
-                let normal = Normal::new(n_f * m, (n_f * v).sqrt())
-                    .unwrap_or_else(|_| Normal::new(n_f * m, 0.0).expect("valid"));
-                let (lo, hi) = match self {
-                    Sizes::Uniform(a, b) => (u64::from(n) * a, u64::from(n) * b),
-                    _ => (u64::from(n), u64::from(n) * MAX_RECORD_BYTES),
-                };
-                (normal.sample(rng).round().max(0.0) as u64).clamp(lo, hi)
+                let draw =
+                    Normal::new(n_f * m, (n_f * v).sqrt()).map_or(n_f * m, |d| d.sample(rng));
+                (draw.round().max(0.0) as u64).clamp(u64::from(n) * a, u64::from(n) * b)
+            }
+            Sizes::LogNormal { .. } => {
+                // Skewed: a log-normal with the sum's mean and variance (Fenton-Wilkinson),
+                // which stays positive and keeps the mean.
+                let (m, v) = self.mean_var();
+                let (mean, var) = (f64::from(n) * m, f64::from(n) * v);
+                let s2 = (1.0 + var / (mean * mean)).ln();
+                let draw =
+                    LogNormal::new(mean.ln() - s2 / 2.0, s2.sqrt()).map_or(mean, |d| d.sample(rng));
+                (draw.round() as u64).clamp(u64::from(n), u64::from(n) * MAX_RECORD_BYTES)
             }
         };
         total.min(MAX_CALL_BYTES)
@@ -341,6 +394,12 @@ mod tests {
         );
         let t = times(Rate::Constant(0.7), 1, 3);
         assert_eq!(t, vec![0, 1_428_571, 2_857_142]);
+        // Up to 9 decimals are exact: 1.0000004 records/s puts call 1 at 999,999 us.
+        assert_eq!(times(Rate::Constant(1.0000004), 1, 2), vec![0, 999_999]);
+        assert_eq!(
+            times(Rate::Constant(0.0000015), 1, 2),
+            vec![0, 666_666_666_666]
+        );
     }
 
     #[test]
@@ -372,6 +431,41 @@ mod tests {
         // 1000 records at a mean of 10/s take one 100 s period.
         assert!((t[1000] as f64 - 100e6).abs() < 1e3, "{}", t[1000]);
         assert!(t.windows(2).all(|w| w[0] <= w[1]));
+    }
+
+    /// With amplitude 0 a diurnal rate is a constant one: the same call times, and no extra
+    /// call at the end of a period.
+    #[test]
+    fn diurnal_with_no_swing_matches_constant() {
+        let d = Rate::Diurnal {
+            mean: 50.0,
+            amplitude: 0.0,
+            period: SimDuration::from_secs(3600),
+        };
+        let a = times(d, 1, 360_001);
+        let c = times(Rate::Constant(50.0), 1, 360_001);
+        let differ = a.iter().zip(&c).filter(|(x, y)| x != y).count();
+        assert_eq!(differ, 0);
+        assert_eq!(a[360_000], 7_200_000_000);
+    }
+
+    /// Sums of skewed log-normal sizes keep the clipped mean, for calls drawn record by record
+    /// (up to 16) and from the normal approximation (17 and more) alike.
+    #[test]
+    fn skewed_lognormal_sums_keep_the_clipped_mean() {
+        let sizes = Sizes::new(&SizeDist::LogNormal {
+            median: 100,
+            p99: 100_000,
+        });
+        let (mean, _) = sizes.mean_var();
+        let mut rng = RngStreams::new(5).stream("t");
+        for n in [16u32, 17, 200] {
+            let calls = 400_000 / n;
+            let total: u64 = (0..calls).map(|_| sizes.call(n, &mut rng)).sum();
+            let got = total as f64 / f64::from(calls * n);
+            assert!((got / mean - 1.0).abs() < 0.05, "n {n}: {got} vs {mean}");
+        }
+        assert!((normal_cdf(1.959_964) - 0.975).abs() < 1e-6);
     }
 
     #[test]

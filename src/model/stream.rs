@@ -429,6 +429,9 @@ impl Sim {
         }
         if fate.ack_lost {
             // The producer saw a failure: it resends the accepted records too (F3 copies).
+            for c in &accepted {
+                self.ledger.copied(c);
+            }
             refused.extend(accepted.iter().map(|c| c.as_copy()));
         }
         let took = if self.ingest.instant {
@@ -544,8 +547,9 @@ impl Sim {
         if let Some(generation) = added.opened {
             let interval = self.buffer_mut(id).interval;
             if interval > SimDuration::ZERO {
+                // T2: at its instant the deadline comes before any arrival.
                 self.queue
-                    .push(self.now + interval, Event::BufferDeadline(id, generation));
+                    .push_first(self.now + interval, Event::BufferDeadline(id, generation));
             }
         }
         if added.flush {
@@ -938,9 +942,12 @@ impl Sim {
                 BatchKind::Intermediate | BatchKind::ErrorsManifest => {}
             }
         }
-        if outcome == Outcome::Ok {
+        if outcome != Outcome::Failed {
+            // Written, whether or not the acknowledgement arrives.
             w.objects += 1;
             w.bytes += batch.bytes;
+        }
+        if outcome == Outcome::Ok {
             let Some(batch) = w.queue.pop_front() else {
                 return;
             };
@@ -1113,7 +1120,7 @@ impl Sim {
                         newest_ingest: newest,
                     });
                 }
-                if req.chunks.iter().all(|c| !c.is_unsettled()) {
+                if req.chunks.is_empty() {
                     o.queue.pop_front();
                     continue;
                 }
@@ -1180,9 +1187,9 @@ impl Sim {
             // Indexed (E5: with Firehose's ids a repeated request overwrites; without, it
             // indexes the documents again).
             for c in &mut req.chunks {
-                if c.is_unsettled() {
-                    o.index.count(c.ingest, u64::from(c.count));
-                    self.ledger.delivered(c, now);
+                if !c.is_settled() {
+                    let first = self.ledger.delivered(c, now);
+                    o.index.count(c.ingest, first);
                 } else if o.no_document_id {
                     self.ledger.delivered(c, now);
                 }
@@ -1217,11 +1224,7 @@ impl Sim {
         let Some(req) = o.queue.pop_front() else {
             return;
         };
-        let undelivered: Vec<Chunk> = req
-            .chunks
-            .into_iter()
-            .filter(|c| c.is_unsettled())
-            .collect();
+        let undelivered: Vec<Chunk> = req.chunks.into_iter().filter(|c| !c.is_settled()).collect();
         if undelivered.is_empty() {
             o.state = BulkState::Idle;
             self.bulk_start();

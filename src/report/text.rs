@@ -33,10 +33,7 @@ fn percent(n: u64, of: u64) -> String {
 /// Seconds, with a readable form beside long values: `3725.10 s (1h2m5s)`.
 fn secs(s: f64) -> String {
     if s >= 120.0 {
-        format!(
-            "{s:.2} s ({})",
-            SimDuration((s * 1e6) as u64 / 1_000_000 * 1_000_000)
-        )
+        format!("{s:.2} s ({})", short(s))
     } else {
         format!("{s:.3} s")
     }
@@ -169,13 +166,7 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
         Destination::Redshift(_) => "intermediate S3",
         Destination::OpenSearch(_) => "OpenSearch buffering",
     };
-    rows.push((
-        label.into(),
-        format!(
-            "{} MiB or {} s, whichever first",
-            hints.size_in_mbs, hints.interval_in_seconds
-        ),
-    ));
+    rows.push((label.into(), hints_text(hints)));
     if let Destination::OpenSearch(o) = &s.destination {
         let os = &s.services.opensearch;
         rows.push((
@@ -229,6 +220,17 @@ fn settings(s: &Scenario) -> Vec<(String, String)> {
     rows
 }
 
+fn hints_text(h: crate::scenario::BufferingHints) -> String {
+    if h.interval_in_seconds == 0 {
+        "no buffering (interval 0): every call is flushed at once".into()
+    } else {
+        format!(
+            "{} MiB or {} s, whichever first",
+            h.size_in_mbs, h.interval_in_seconds
+        )
+    }
+}
+
 /// A compact duration from seconds: `5m12s`, `15s`, `120ms`.
 fn short(s: f64) -> String {
     if s >= 1.0 {
@@ -269,6 +271,12 @@ fn verdict(r: &crate::ledger::RecordCounts, p99: f64) -> String {
             grouped(r.rejected)
         )
     };
+    if r.delivered == 0 {
+        return format!(
+            "{lost}, and NOTHING delivered: {} still in flight at the end.",
+            percent(r.in_flight, r.produced)
+        );
+    }
     format!(
         "{lost}. {} delivered, {} still in flight at the end; p99 latency {}.",
         percent(r.delivered, r.produced),

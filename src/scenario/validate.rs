@@ -161,7 +161,8 @@ impl Checker {
                         format!("LogNormal: median {median} is above p99 {p99}"),
                     );
                 }
-                None
+                // Unbounded: the 4 MiB limit is checked against the 99th percentile.
+                Some(p99)
             }
         };
         if let Some(largest) = largest {
