@@ -7,9 +7,11 @@
 pub mod buffer;
 pub mod chunk;
 pub mod faults;
+mod ingest;
 pub mod lambda;
 pub mod opensearch;
 pub mod redshift;
+mod s3;
 pub mod source;
 mod stream;
 pub mod trace;

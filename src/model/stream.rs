@@ -1,21 +1,20 @@
-//! The simulation of one Direct PUT delivery stream to S3.
+//! The simulation of one Direct PUT delivery stream: the event loop that moves chunks from the
+//! producers through the quotas, the buffers and the Lambda stage to the S3 writers and the
+//! destination, and settles them in the ledger.
 
 use super::buffer::{Buffer, BufferId};
 use super::faults::{CallFate, FaultSet};
+use super::ingest::Ingest;
 use super::lambda::{Invocation, InvokeOutcome, LambdaStage, MAX_RESPONSE_BYTES, sample};
 use super::opensearch::{BulkState, OpenSearchStage, Request};
 use super::redshift::{CopyState, Object, RedshiftStage};
+use super::s3::{Batch, BatchKind, Bucket, Writer};
 use super::source::Producer;
 use super::trace::{FlushReason, Outcome, TraceEvent};
 use super::{BackupReport, CallCounts, Calls, Chunk, RunOptions, RunOutput};
-use crate::engine::time::MICROS_PER_SEC;
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
 use crate::ledger::Ledger;
-use crate::scenario::{
-    BackupMode, CallTime, Destination, MIB, QuotaLimits, Scenario, Source, Target, Transform,
-};
-use rand_chacha::ChaCha8Rng;
-use std::collections::VecDeque;
+use crate::scenario::{BackupMode, Destination, MIB, Scenario, Source, Target, Transform};
 
 enum Event {
     /// Producer `p`'s next first-try call.
@@ -53,147 +52,6 @@ enum Event {
     BulkEnd,
     /// The head bulk request is tried again (E2).
     BulkRetry,
-}
-
-/// The stream's per-second quotas (I2, T6).
-struct Ingest {
-    limits: QuotaLimits,
-    window_end: u64,
-    records_left: u64,
-    requests_left: u64,
-    bytes_left: u64,
-    faults: FaultSet,
-    rng: ChaCha8Rng,
-    put_time: CallTime,
-    /// True when calls take no time (the default): records are ingested as they are sent.
-    instant: bool,
-}
-
-impl Ingest {
-    /// Splits `chunks` into what the quota accepts (the first records of the call) and what it
-    /// refuses; returns the records refused.
-    fn admit(
-        &mut self,
-        now: SimTime,
-        chunks: &[Chunk],
-        accepted: &mut Vec<Chunk>,
-        refused: &mut Vec<Chunk>,
-    ) -> u64 {
-        if now.0 >= self.window_end {
-            let start = now.0 / MICROS_PER_SEC * MICROS_PER_SEC;
-            self.window_end = start + MICROS_PER_SEC;
-            let f = if self.faults.is_empty() {
-                1.0
-            } else {
-                self.faults.throttle(SimTime(start))
-            };
-            let scale = |v: u64| (v as f64 * f).floor() as u64;
-            self.records_left = scale(self.limits.records);
-            self.requests_left = scale(self.limits.requests);
-            self.bytes_left = scale(self.limits.bytes);
-        }
-        let mut throttled = 0;
-        if self.requests_left == 0 {
-            refused.extend_from_slice(chunks);
-            return chunks.iter().map(|c| u64::from(c.count)).sum();
-        }
-        self.requests_left -= 1;
-        for &c in chunks {
-            let mut c = c;
-            let fit = if refused.is_empty() {
-                let by_bytes = self.bytes_left / c.record_bytes().max(1);
-                u64::from(c.count).min(self.records_left).min(by_bytes) as u32
-            } else {
-                0
-            };
-            if fit > 0 {
-                let whole = fit == c.count;
-                let front = if whole { c } else { c.split_front(fit) };
-                self.records_left -= u64::from(front.count);
-                self.bytes_left = self.bytes_left.saturating_sub(front.bytes);
-                accepted.push(front);
-                if whole {
-                    continue;
-                }
-            }
-            throttled += u64::from(c.count);
-            refused.push(c);
-        }
-        throttled
-    }
-}
-
-/// Which bucket a writer writes to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Bucket {
-    /// The stream's bucket: destination objects and `processing-failed` objects (T11).
-    Main,
-    /// The source record backup bucket (L6).
-    Backup,
-}
-
-/// What a batch on its way to S3 holds, which decides the records' fate when it is written.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum BatchKind {
-    /// Destination objects: `delivered`.
-    Destination,
-    /// The `processing-failed` prefix: `processing_failed` (L3, L4).
-    ProcessingFailed,
-    /// Backup copies (L6): counted in `backup_copies`, never a fate.
-    Backup,
-    /// Redshift's intermediate objects: written, they join the COPY queue (R1).
-    Intermediate,
-    /// Redshift's `errors/` manifest of a skipped batch: no records, never expires (R4, T11).
-    ErrorsManifest,
-    /// A skipped bulk request's documents (E3): `skipped` when written; OpenSearch waits for
-    /// it (T10).
-    BulkSkipped,
-    /// Documents rejected one by one (E3): `skipped` when written; nothing waits for it.
-    DocumentsRejected,
-}
-
-/// A batch on its way to S3.
-struct Batch {
-    id: u64,
-    kind: BatchKind,
-    chunks: Vec<Chunk>,
-    bytes: u64,
-    oldest: SimTime,
-    attempts: u32,
-}
-
-/// A writer of one bucket: one FIFO queue, one PUT at a time, head-of-line retries (S1, S2,
-/// T11).
-struct Writer {
-    queue: VecDeque<Batch>,
-    busy: bool,
-    outcome: Outcome,
-    attempt_start: SimTime,
-    put_time: CallTime,
-    retry_interval: SimDuration,
-    faults: FaultSet,
-    rng: ChaCha8Rng,
-    calls: CallCounts,
-    objects: u64,
-    bytes: u64,
-}
-
-impl Writer {
-    fn new(scenario: &Scenario, target: Target, rng: ChaCha8Rng) -> Self {
-        Writer {
-            queue: VecDeque::new(),
-            busy: false,
-            outcome: Outcome::Ok,
-            attempt_start: SimTime::ZERO,
-            put_time: scenario.services.s3.put_time,
-            retry_interval: scenario.services.s3.retry_interval,
-            faults: FaultSet::for_target(&scenario.faults, target),
-            rng,
-            calls: CallCounts::default(),
-            objects: 0,
-            bytes: 0,
-        }
-    }
 }
 
 const NO_FAULT: CallFate = CallFate {
