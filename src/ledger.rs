@@ -105,6 +105,23 @@ impl DurationHistogram {
         self.hist.len()
     }
 
+    /// The distribution function as (seconds, fraction at or below), at 200 quantiles and the
+    /// far tail.
+    pub fn cdf(&self) -> Vec<(f64, f64)> {
+        if self.hist.is_empty() {
+            return Vec::new();
+        }
+        let mut qs: Vec<f64> = (0..=200).map(|i| f64::from(i) / 200.0).collect();
+        qs.extend([0.999, 0.9999]);
+        qs.sort_by(f64::total_cmp);
+        qs.iter()
+            .map(|&q| {
+                let v = self.hist.value_at_quantile(q).min(self.max_us) as f64 / 1e6;
+                (v, q)
+            })
+            .collect()
+    }
+
     /// Percentiles in seconds (clamped to the exact maximum: a quantile never exceeds it).
     pub fn summary(&self) -> DurationSummary {
         let n = self.hist.len();

@@ -41,7 +41,9 @@
 
 pub mod engine;
 pub mod ledger;
+pub mod metrics;
 pub mod model;
+pub mod plot;
 pub mod ranges;
 pub mod report;
 pub mod scenario;

@@ -61,7 +61,14 @@ fn run(
         }
     };
     let started = Instant::now();
-    let output = match simulate(&s, &RunOptions { seed, trace: false }) {
+    let output = match simulate(
+        &s,
+        &RunOptions {
+            seed,
+            trace: false,
+            metrics: out.is_some(),
+        },
+    ) {
         Ok(o) => o,
         Err(e) => {
             eprintln!("error: {e}");
@@ -75,14 +82,11 @@ fn run(
         Format::Markdown => print!("{}", report::markdown(&output)),
         Format::Json => print!("{json}"),
     }
-    if let Some(dir) = out {
-        let written = std::fs::create_dir_all(dir)
-            .and_then(|()| std::fs::write(dir.join("report.json"), &json))
-            .and_then(|()| std::fs::write(dir.join("report.md"), report::markdown(&output)));
-        if let Err(e) = written {
-            eprintln!("error: cannot write the report into {}: {e}", dir.display());
-            return ExitCode::from(BAD_INPUT);
-        }
+    if let Some(dir) = out
+        && let Err(e) = report::write_run(&output, dir, true)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(BAD_INPUT);
     }
     if stats {
         let simulated = output.scenario.duration.as_secs_f64();

@@ -81,6 +81,8 @@ pub struct RunOptions {
     pub seed: Option<u64>,
     /// Keeps a trace of flushes, attempts and expiries (for tests and `--trace`).
     pub trace: bool,
+    /// Collects the per-minute CloudWatch metrics (M1).
+    pub metrics: bool,
 }
 
 /// Everything a finished run knows.
@@ -112,6 +114,10 @@ pub struct RunOutput {
     pub backup: Option<BackupReport>,
     /// The trace, when asked for.
     pub trace: Vec<TraceEvent>,
+    /// The per-minute metrics, when asked for.
+    pub metrics: Option<crate::metrics::MetricSeries>,
+    /// The latency distribution as (seconds, fraction of delivered records at or below).
+    pub latency_cdf: Vec<(f64, f64)>,
     /// Events handled (each `PutRecordBatch` call counts as one).
     pub events: u64,
     /// Events that went through the event queue.

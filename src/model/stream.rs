@@ -14,6 +14,7 @@ use super::trace::{FlushReason, Outcome, TraceEvent};
 use super::{BackupReport, CallCounts, Calls, Chunk, RunOptions, RunOutput};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
 use crate::ledger::Ledger;
+use crate::metrics::{Components, Recorder, Slot};
 use crate::scenario::{BackupMode, Destination, MIB, Scenario, Source, Target, Transform};
 
 enum Event {
@@ -52,6 +53,15 @@ enum Event {
     BulkEnd,
     /// The head bulk request is tried again (E2).
     BulkRetry,
+    /// Minute `n` ends: sample what is sampled (M1 `DataFreshness`).
+    MinuteEnd(usize),
+}
+
+/// Adds to a metric when metrics are collected.
+fn metric(m: &mut Option<Recorder>, now: SimTime, slot: Slot, v: f64) {
+    if let Some(m) = m {
+        m.add(now, slot, v);
+    }
 }
 
 const NO_FAULT: CallFate = CallFate {
@@ -79,6 +89,7 @@ struct Sim {
     ledger: Ledger,
     put_record_batch: CallCounts,
     trace: Option<Vec<TraceEvent>>,
+    metrics: Option<Recorder>,
     events: u64,
     scratch_accepted: Vec<Chunk>,
     scratch_refused: Vec<Chunk>,
@@ -171,10 +182,14 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         ledger: Ledger::default(),
         put_record_batch: CallCounts::default(),
         trace: opts.trace.then(Vec::new),
+        metrics: opts.metrics.then(Recorder::default),
         events: 0,
         scratch_accepted: Vec::new(),
         scratch_refused: Vec::new(),
     };
+    if sim.metrics.is_some() {
+        sim.queue.push(SimTime(60_000_000), Event::MinuteEnd(0));
+    }
     for p in 0..sim.producers.len() {
         if let Some(t) = sim.producers[p].next_call() {
             sim.queue.push(t, Event::Produce(p));
@@ -227,6 +242,18 @@ impl Sim {
                 Event::CopyEnd => self.copy_end(),
                 Event::CopyRetry => self.copy_attempt(),
                 Event::BulkEnd => self.bulk_end(),
+                Event::MinuteEnd(n) => {
+                    let age = self
+                        .oldest_pending()
+                        .map_or(0.0, |t| self.now.since(t).as_secs_f64());
+                    if let Some(m) = &mut self.metrics {
+                        m.set(n, Slot::Freshness, age);
+                    }
+                    self.queue.push(
+                        self.now + SimDuration::from_secs(60),
+                        Event::MinuteEnd(n + 1),
+                    );
+                }
                 Event::BulkRetry => {
                     if let Some(o) = &mut self.opensearch {
                         o.state = BulkState::Idle;
@@ -281,6 +308,14 @@ impl Sim {
         } else {
             let throttled = self.ingest.admit(now, chunks, &mut accepted, &mut refused);
             self.ledger.throttled_records += throttled;
+            if throttled > 0 {
+                metric(
+                    &mut self.metrics,
+                    now,
+                    Slot::ThrottledRecords,
+                    throttled as f64,
+                );
+            }
         }
         if fate.failed || fate.ack_lost || !refused.is_empty() {
             self.put_record_batch.failed += 1;
@@ -333,6 +368,13 @@ impl Sim {
     ) {
         let now = self.now;
         if !accepted.is_empty() {
+            if let Some(m) = &mut self.metrics {
+                let records: u64 = accepted.iter().map(|c| u64::from(c.count)).sum();
+                let bytes: u64 = accepted.iter().map(|c| c.bytes).sum();
+                m.add(now, Slot::IncomingRecords, records as f64);
+                m.add(now, Slot::IncomingBytes, bytes as f64);
+                m.add(now, Slot::IncomingPutRequests, 1.0);
+            }
             // One pass: stamp the ingest time, count, and add the call as one unit to the
             // next buffer (Lambda's, or the destination's) and, with source record backup,
             // to the backup buffer too (L6).
@@ -644,6 +686,15 @@ impl Sim {
         if outcome != InvokeOutcome::Ok {
             l.calls.failed += 1;
         }
+        if let Some(m) = &mut self.metrics {
+            let ms = now.since(inv.attempt_start).as_secs_f64() * 1e3;
+            m.add(now, Slot::ProcessingMsSum, ms);
+            m.add(now, Slot::ProcessingCount, 1.0);
+            m.add(now, Slot::ProcessingAttempts, 1.0);
+            if outcome == InvokeOutcome::Ok {
+                m.add(now, Slot::ProcessingOk, 1.0);
+            }
+        }
         let failures = &mut l.report.failures;
         match outcome {
             InvokeOutcome::Ok => {}
@@ -662,6 +713,13 @@ impl Sim {
         };
         if outcome == InvokeOutcome::Ok {
             let (ok, dropped, failed) = l.results(inv.chunks);
+            let ok_records: u64 = ok.iter().map(|c| u64::from(c.count)).sum();
+            metric(
+                &mut self.metrics,
+                now,
+                Slot::SucceedProcessingRecords,
+                ok_records as f64,
+            );
             for c in &dropped {
                 self.ledger.dropped(c, now);
             }
@@ -773,12 +831,28 @@ impl Sim {
                 outcome,
             });
         }
+        if let Some(m) = &mut self.metrics {
+            let (records, ok, attempts) = match b {
+                Bucket::Main => (Slot::S3Records, Slot::S3Ok, Slot::S3Attempts),
+                Bucket::Backup => (Slot::BackupRecords, Slot::BackupOk, Slot::BackupAttempts),
+            };
+            m.add(now, attempts, 1.0);
+            if outcome == Outcome::Ok {
+                m.add(now, ok, 1.0);
+            }
+            if outcome != Outcome::Failed {
+                let n: u64 = batch.chunks.iter().map(|c| u64::from(c.count)).sum();
+                m.add(now, records, n as f64);
+            }
+        }
         if outcome != Outcome::Failed {
             match batch.kind {
                 BatchKind::Destination => {
+                    let mut first = 0;
                     for c in &mut batch.chunks {
-                        self.ledger.delivered(c, now);
+                        first += self.ledger.delivered(c, now);
                     }
+                    metric(&mut self.metrics, now, Slot::Delivered, first as f64);
                 }
                 BatchKind::ProcessingFailed => {
                     for c in &mut batch.chunks {
@@ -911,8 +985,18 @@ impl Sim {
         }
         if outcome != Outcome::Failed {
             // Loaded into Redshift (R5: a lost acknowledgement still loaded the records).
+            let mut first = 0;
             for c in &mut b.chunks {
-                self.ledger.delivered(c, now);
+                first += self.ledger.delivered(c, now);
+            }
+            metric(&mut self.metrics, now, Slot::Delivered, first as f64);
+        }
+        if let Some(m) = &mut self.metrics {
+            m.add(now, Slot::RedshiftAttempts, 1.0);
+            if outcome == Outcome::Ok {
+                let n: u64 = b.chunks.iter().map(|c| u64::from(c.count)).sum();
+                m.add(now, Slot::RedshiftOk, 1.0);
+                m.add(now, Slot::RedshiftRecords, n as f64);
             }
         }
         if outcome == Outcome::Ok {
@@ -1044,13 +1128,24 @@ impl Sim {
         if outcome != Outcome::Failed {
             // Indexed (E5: with Firehose's ids a repeated request overwrites; without, it
             // indexes the documents again).
+            let mut firsts = 0;
             for c in &mut req.chunks {
                 if !c.is_settled() {
                     let first = self.ledger.delivered(c, now);
                     o.index.count(c.ingest, first);
+                    firsts += first;
                 } else if o.no_document_id {
                     self.ledger.delivered(c, now);
                 }
+            }
+            metric(&mut self.metrics, now, Slot::Delivered, firsts as f64);
+        }
+        if let Some(m) = &mut self.metrics {
+            m.add(now, Slot::OpenSearchAttempts, 1.0);
+            if outcome == Outcome::Ok {
+                let n: u64 = req.chunks.iter().map(|c| u64::from(c.count)).sum();
+                m.add(now, Slot::OpenSearchOk, 1.0);
+                m.add(now, Slot::OpenSearchRecords, n as f64);
             }
         }
         let id = req.id;
@@ -1091,6 +1186,49 @@ impl Sim {
             let bytes = undelivered.iter().map(|c| c.bytes).sum();
             self.enqueue(Bucket::Main, id, BatchKind::BulkSkipped, undelivered, bytes);
         }
+    }
+
+    /// The ingest time of the oldest record in the stream that has no fate yet (for
+    /// `DataFreshness`): in a buffer, an invocation, a queued object or request, or a COPY.
+    fn oldest_pending(&self) -> Option<SimTime> {
+        let first = |chunks: &[Chunk]| {
+            chunks
+                .iter()
+                .filter(|c| c.is_unsettled())
+                .map(|c| c.ingest)
+                .min()
+        };
+        let mut oldest = first(self.buffer.chunks());
+        let mut take = |t: Option<SimTime>| {
+            if let Some(t) = t {
+                oldest = Some(oldest.map_or(t, |o| o.min(t)));
+            }
+        };
+        for b in &self.main.queue {
+            if b.kind != BatchKind::ErrorsManifest && !b.chunks.is_empty() {
+                take(Some(b.oldest));
+            }
+        }
+        if let Some(l) = &self.lambda {
+            take(first(l.buffer.chunks()));
+            for inv in l.waiting.iter().chain(l.running.values()) {
+                take(Some(inv.oldest));
+            }
+        }
+        if let Some(r) = &self.redshift {
+            for o in &r.queue {
+                take(first(&o.chunks));
+            }
+            if let Some(b) = &r.current {
+                take(first(&b.chunks));
+            }
+        }
+        if let Some(o) = &self.opensearch {
+            for req in &o.queue {
+                take(Some(req.oldest));
+            }
+        }
+        oldest
     }
 
     /// Settles what is still in the stream at the end, checks conservation (F2) and builds
@@ -1138,6 +1276,18 @@ impl Sim {
             }
         }
         self.ledger.close()?;
+        let minutes = scenario.duration.0.div_ceil(60_000_000) as usize;
+        let metrics = self.metrics.take().map(|m| {
+            m.finish(
+                minutes,
+                Components {
+                    lambda: self.lambda.is_some(),
+                    destination: scenario.destination.name(),
+                    backup: self.backup.is_some(),
+                },
+            )
+        });
+        let latency_cdf = self.ledger.latency.cdf();
         let l = self.ledger;
         let (redshift_calls, redshift_report) = match self.redshift {
             Some(r) => (r.calls, Some(r.report)),
@@ -1185,6 +1335,8 @@ impl Sim {
                 copies_expired: l.backup_expired,
             }),
             trace: self.trace.unwrap_or_default(),
+            metrics,
+            latency_cdf,
             events: self.events,
             queue_events,
         })

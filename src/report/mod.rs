@@ -1,9 +1,35 @@
 //! Rendering a finished run: the JSON report of the contract in DESIGN.md, a text summary for
 //! a design review, and Markdown.
 
+mod plots;
 mod text;
 
+pub use plots::run_plots;
 pub use text::{markdown, text};
+
+/// Writes a run's `report.json`, `report.md` (embedding the charts), `metrics.csv` (when the
+/// run collected metrics) and the charts as SVG (and PNG when `png`) into `dir`.
+pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let write = |name: &str, text: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    };
+    write("report.json", &Report::new(out).to_json())?;
+    if let Some(m) = &out.metrics {
+        write("metrics.csv", &m.to_csv())?;
+    }
+    let plots = run_plots(out);
+    for p in &plots {
+        crate::plot::write(p, dir, png)?;
+    }
+    let mut md = markdown(out);
+    md.push_str("\n## Charts\n\n");
+    for p in &plots {
+        md.push_str(&format!("![{}]({}.svg)\n\n", p.title, p.stem));
+    }
+    write("report.md", &md)
+}
 
 use crate::ledger::{DurationSummary, RecordCounts};
 use crate::model::{BackupReport, LambdaReport, OpenSearchReport, RedshiftReport, RunOutput};

@@ -20,6 +20,7 @@ pub fn run(s: &Scenario) -> RunOutput {
         &RunOptions {
             seed: None,
             trace: true,
+            metrics: true,
         },
     ) {
         Ok(o) => o,

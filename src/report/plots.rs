@@ -1,0 +1,99 @@
+//! The four charts of a run: records per minute with fault windows, DataFreshness, the latency
+//! distribution and the record fates.
+
+use crate::metrics::Slot;
+use crate::model::RunOutput;
+use crate::plot::{Chart, Line, Plot};
+
+/// The charts of a run (the first two need the run's metrics).
+pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
+    let s = &out.scenario;
+    let who = format!("{} (seed {})", s.name, s.seed);
+    let hours = s.duration.as_secs_f64() > 3.0 * 3600.0;
+    let (unit, per) = if hours {
+        ("hours", 60.0)
+    } else {
+        ("minutes", 1.0)
+    };
+    let mut plots = Vec::new();
+    if let Some(m) = &out.metrics {
+        let line = |name: &str, slot: Slot| Line {
+            name: name.into(),
+            points: m
+                .series(slot)
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (i as f64 / per, *v))
+                .collect(),
+            errors: None,
+        };
+        let end = s.duration.as_secs_f64() / 60.0 / per;
+        let shade = s
+            .faults
+            .iter()
+            .map(|f| {
+                let (a, b) = f.window();
+                (
+                    a.as_secs_f64() / 60.0 / per,
+                    (b.as_secs_f64() / 60.0 / per).min(end),
+                )
+            })
+            .collect();
+        plots.push(Plot {
+            stem: "records-per-minute".into(),
+            title: format!("{who}: records per minute (fault windows shaded)"),
+            chart: Chart::Lines {
+                x_desc: format!("time ({unit})"),
+                y_desc: "records per minute".into(),
+                lines: vec![
+                    line("incoming", Slot::IncomingRecords),
+                    line("delivered", Slot::Delivered),
+                ],
+                shade,
+                log_x: false,
+                x_names: None,
+            },
+        });
+        plots.push(Plot {
+            stem: "data-freshness".into(),
+            title: format!("{who}: DataFreshness at the end of each minute"),
+            chart: Chart::Lines {
+                x_desc: format!("time ({unit})"),
+                y_desc: "age of the oldest undelivered record (s)".into(),
+                lines: vec![line("DataFreshness", Slot::Freshness)],
+                shade: Vec::new(),
+                log_x: false,
+                x_names: None,
+            },
+        });
+    }
+    plots.push(Plot {
+        stem: "latency-cdf".into(),
+        title: format!("{who}: latency of delivered records"),
+        chart: Chart::Lines {
+            x_desc: "latency, ingest to first delivery (s, log scale)".into(),
+            y_desc: "fraction of delivered records".into(),
+            lines: vec![Line {
+                name: "latency".into(),
+                points: out.latency_cdf.clone(),
+                errors: None,
+            }],
+            shade: Vec::new(),
+            log_x: true,
+            x_names: None,
+        },
+    });
+    let r = &out.records;
+    plots.push(Plot {
+        stem: "fates".into(),
+        title: format!("{who}: record fates"),
+        chart: Chart::Bars {
+            y_desc: "records".into(),
+            bars: super::fate_rows(r)
+                .iter()
+                .map(|(name, n, _)| (name.to_string(), *n as f64))
+                .collect(),
+        },
+    });
+    plots
+}
