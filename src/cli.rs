@@ -47,6 +47,35 @@ pub enum Command {
         #[arg(long)]
         stats: bool,
     },
+    /// Run a parameter sweep: a grid of settings times several seeds, in parallel.
+    #[command(
+        after_help = "Example:\n  firehose-sim sweep scenarios/sweep-redshift-retry.ron --jobs 2\n\nA sweep file names a base scenario, axes (a field path and values), seeds and the report\nfields to tabulate; see the README. Writes sweep.csv, summary.md and charts to --out\n(default reports/<sweep name>/)."
+    )]
+    Sweep {
+        /// The sweep file (RON).
+        sweep: PathBuf,
+        /// Threads (default: one per core); the results are the same for any value.
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// Output folder (default reports/<sweep name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Regenerate the report gallery of every bundled scenario and sweep.
+    #[command(
+        after_help = "Example:\n  firehose-sim gallery            # rewrites reports/ from scenarios/"
+    )]
+    Gallery {
+        /// Folder of scenarios and sweeps.
+        #[arg(long, default_value = "scenarios")]
+        scenarios: PathBuf,
+        /// Output folder.
+        #[arg(long, default_value = "reports")]
+        out: PathBuf,
+        /// Also write PNG copies of the charts (the Markdown embeds the SVGs).
+        #[arg(long)]
+        png: bool,
+    },
     /// Parse and check a scenario; print it with every default filled in.
     #[command(after_help = "Example:\n  firehose-sim validate scenarios/quickstart.ron")]
     Validate {

@@ -40,6 +40,7 @@
 #![warn(missing_docs)]
 
 pub mod engine;
+pub mod gallery;
 pub mod ledger;
 pub mod metrics;
 pub mod model;
@@ -47,6 +48,7 @@ pub mod plot;
 pub mod ranges;
 pub mod report;
 pub mod scenario;
+pub mod sweep;
 
 pub use model::{RunOptions, RunOutput};
 

@@ -43,6 +43,28 @@ fn main() -> ExitCode {
             out,
             stats,
         } => run(&path, seed, format, out.as_deref(), stats),
+        Command::Sweep { sweep, jobs, out } => run_sweep(&sweep, jobs, out),
+        Command::Gallery {
+            scenarios,
+            out,
+            png,
+        } => match firehose_sim::gallery::regenerate(&scenarios, &out, png) {
+            Ok(_) => {
+                eprintln!("gallery written to {}", out.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!(
+                    "{}",
+                    if e.starts_with("error") {
+                        e
+                    } else {
+                        format!("error: {e}")
+                    }
+                );
+                ExitCode::from(BAD_INPUT)
+            }
+        },
     }
 }
 
@@ -100,6 +122,42 @@ fn run(
             peak_memory().unwrap_or_else(|| "unknown".into())
         );
     }
+    ExitCode::SUCCESS
+}
+
+fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitCode {
+    use firehose_sim::sweep::{self, SweepError};
+    use std::io::IsTerminal;
+    let started = Instant::now();
+    let result = sweep::load(path)
+        .and_then(|(sw, base, _)| sweep::run(&sw, &base, jobs, std::io::stderr().is_terminal()));
+    let result = match result {
+        Ok(r) => r,
+        Err(e @ SweepError::Run(_)) => {
+            eprintln!("{e}");
+            return ExitCode::from(VIOLATION);
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let ran = started.elapsed().as_secs_f64();
+    let dir = out.unwrap_or_else(|| Path::new("reports").join(&result.sweep.name));
+    if let Err(e) = result.write(&dir, &sweep::question(path), true) {
+        eprintln!("error: {e}");
+        return ExitCode::from(BAD_INPUT);
+    }
+    print!("{}", result.csv());
+    eprintln!(
+        "sweep {}: {} points x {} seeds ran in {:.2} s; charts and tables written to {} in {:.2} s",
+        result.sweep.name,
+        result.points.len(),
+        result.seeds.len(),
+        ran,
+        dir.display(),
+        started.elapsed().as_secs_f64() - ran
+    );
     ExitCode::SUCCESS
 }
 

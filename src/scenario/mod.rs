@@ -171,6 +171,19 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     Err(err(problems))
 }
 
+/// Checks a scenario built in code (e.g. a sweep point): every problem as `path: message`.
+pub fn check(s: &Scenario) -> Result<(), Vec<String>> {
+    let invalid = validate::validate(s);
+    if invalid.is_empty() {
+        Ok(())
+    } else {
+        Err(invalid
+            .into_iter()
+            .map(|v| format!("{}: {}", v.path, v.message))
+            .collect())
+    }
+}
+
 /// Prints a scenario as RON with every default filled in (what `validate` shows); the text
 /// parses back to the same scenario.
 pub fn to_ron(s: &Scenario) -> String {

@@ -1,0 +1,739 @@
+//! Parameter sweeps: a grid of settings times several seeds, run in parallel with common random
+//! numbers (X2: seed k of every point draws the same streams), summarised with means and 95%
+//! confidence intervals, and drawn as charts.
+
+use crate::plot::{Chart, Line, Plot};
+use crate::report::Report;
+use crate::scenario::{self, Scenario, ScenarioError};
+use crate::{RunOptions, simulate};
+use rayon::prelude::*;
+use serde::Deserialize;
+use serde_json::Value as Json;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// A sweep file (RON).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename = "Sweep")]
+pub struct SweepFile {
+    /// Name; the default output folder is `reports/<name>/`.
+    pub name: String,
+    /// The base scenario, relative to the sweep file.
+    pub scenario: String,
+    /// One or more axes; every combination of their values is a point.
+    pub axes: Vec<Axis>,
+    /// Seeds per point (default 3): seed k is the scenario's seed plus k, at every point.
+    #[serde(default = "default_seeds")]
+    pub seeds: u32,
+    /// Report fields to tabulate, as paths into the JSON report (`records.skipped`).
+    pub outputs: Vec<String>,
+}
+
+fn default_seeds() -> u32 {
+    3
+}
+
+/// One axis: a field path into the scenario and its values.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Axis {
+    /// A path such as `destination.retry_options.duration_in_seconds` or `faults[0].until`.
+    pub field: String,
+    /// The values: numbers, strings (durations such as `"2h"`, enum names such as
+    /// `"OneHour"`), or `Range(from, to, step)`.
+    pub values: Vec<ron::Value>,
+}
+
+/// Why a sweep could not run.
+#[derive(Debug)]
+pub enum SweepError {
+    /// The sweep file or its scenario is malformed.
+    Scenario(ScenarioError),
+    /// A bad axis, value or output, named precisely.
+    Invalid(String),
+    /// A run failed an invariant.
+    Run(String),
+}
+
+impl std::fmt::Display for SweepError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SweepError::Scenario(e) => write!(f, "{e}"),
+            SweepError::Invalid(m) => write!(f, "error: {m}"),
+            SweepError::Run(m) => write!(f, "error: {m}"),
+        }
+    }
+}
+
+/// Expands every `Range(from, to, step)` in a sweep text into the list of its values, so that
+/// axes can be written either way.
+fn expand_ranges(text: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("Range(") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 6..];
+        let close = after
+            .find(')')
+            .ok_or_else(|| "Range( without a closing parenthesis".to_string())?;
+        let nums: Vec<f64> = after[..close]
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .map_err(|_| {
+                format!(
+                    "Range({}) needs three numbers: from, to, step",
+                    &after[..close]
+                )
+            })?;
+        let [from, to, step] = nums[..] else {
+            return Err(format!(
+                "Range({}) needs three numbers: from, to, step",
+                &after[..close]
+            ));
+        };
+        if step.is_nan() || step <= 0.0 || to < from || (to - from) / step > 10_000.0 {
+            return Err(format!(
+                "Range({from}, {to}, {step}): the step must be above 0 and give at most 10,000 values"
+            ));
+        }
+        let mut values = Vec::new();
+        let mut k = 0.0;
+        while from + k * step <= to + step * 1e-9 {
+            let v = from + k * step;
+            values.push(if v == v.trunc() {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            });
+            k += 1.0;
+        }
+        out.push('[');
+        out.push_str(&values.join(", "));
+        out.push(']');
+        rest = &after[close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Reads a sweep file.
+pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| SweepError::Invalid(format!("{file}: cannot read the sweep file: {e}")))?;
+    let expanded = expand_ranges(&text).map_err(|m| SweepError::Invalid(format!("{file}: {m}")))?;
+    let sweep: SweepFile = scenario::ron_options().from_str(&expanded).map_err(|e| {
+        SweepError::Invalid(format!(
+            "{file}:{}:{}: {}",
+            e.span.start.line, e.span.start.col, e.code
+        ))
+    })?;
+    if sweep.axes.is_empty() || sweep.axes.len() > 4 {
+        return Err(SweepError::Invalid(format!(
+            "{file}: axes: 1 to 4 axes are allowed"
+        )));
+    }
+    if sweep.outputs.is_empty() {
+        return Err(SweepError::Invalid(format!(
+            "{file}: outputs: name at least one report field"
+        )));
+    }
+    if !(1..=100).contains(&sweep.seeds) {
+        return Err(SweepError::Invalid(format!(
+            "{file}: seeds: {} is out of range: allowed 1 to 100",
+            sweep.seeds
+        )));
+    }
+    let base_path = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&sweep.scenario);
+    let base = scenario::load(&base_path).map_err(SweepError::Scenario)?;
+    Ok((sweep, base, base_path))
+}
+
+/// A field path: keys and list indices.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Key(String),
+    Index(usize),
+}
+
+fn parse_path(path: &str) -> Result<Vec<Step>, String> {
+    let mut steps = Vec::new();
+    for part in path.split('.') {
+        let (key, mut rest) = match part.find('[') {
+            Some(i) => (&part[..i], &part[i..]),
+            None => (part, ""),
+        };
+        if key.is_empty() && steps.is_empty() {
+            return Err(format!("`{path}`: a path starts with a field name"));
+        }
+        if !key.is_empty() {
+            steps.push(Step::Key(key.to_string()));
+        }
+        while let Some(r) = rest.strip_prefix('[') {
+            let close = r
+                .find(']')
+                .ok_or_else(|| format!("`{path}`: `[` without `]`"))?;
+            let n = r[..close]
+                .parse()
+                .map_err(|_| format!("`{path}`: `{}` is not a list index", &r[..close]))?;
+            steps.push(Step::Index(n));
+            rest = &r[close + 1..];
+        }
+        if !rest.is_empty() {
+            return Err(format!("`{path}`: unexpected `{rest}`"));
+        }
+    }
+    Ok(steps)
+}
+
+/// An enum variant in the scenario's JSON form: an object with one capitalised key.
+fn variant(v: &Json) -> Option<&str> {
+    match v {
+        Json::Object(m) if m.len() == 1 => m
+            .keys()
+            .next()
+            .filter(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
+            .map(String::as_str),
+        _ => None,
+    }
+}
+
+/// Follows `path` into `v`, passing through enum variants (`S3(...)`, `Outage(...)`) as the
+/// scenario file does.
+fn lookup<'a>(v: &'a mut Json, path: &str) -> Result<&'a mut Json, String> {
+    let mut cur = v;
+    for step in parse_path(path)? {
+        loop {
+            let direct = match (&step, &*cur) {
+                (Step::Key(k), Json::Object(m)) => m.contains_key(k),
+                (Step::Index(_), Json::Array(_)) => true,
+                _ => false,
+            };
+            if direct {
+                break;
+            }
+            match variant(cur).map(str::to_string) {
+                Some(name) => {
+                    cur = cur
+                        .get_mut(&name)
+                        .ok_or_else(|| format!("`{path}`: no field here"))?;
+                }
+                None => {
+                    return Err(match step {
+                        Step::Key(k) => format!("`{path}`: the scenario has no field `{k}` there"),
+                        Step::Index(i) => format!("`{path}`: [{i}] is not a list element there"),
+                    });
+                }
+            }
+        }
+        cur = match step {
+            Step::Key(k) => cur
+                .get_mut(&k)
+                .ok_or_else(|| format!("`{path}`: no field `{k}`"))?,
+            Step::Index(i) => {
+                let len = cur.as_array().map_or(0, Vec::len);
+                cur.get_mut(i).ok_or_else(|| {
+                    format!("`{path}`: index {i} is out of range (the list has {len})")
+                })?
+            }
+        };
+    }
+    Ok(cur)
+}
+
+fn to_json(v: &ron::Value) -> Json {
+    match v {
+        ron::Value::Bool(b) => Json::Bool(*b),
+        ron::Value::Char(c) => Json::String(c.to_string()),
+        ron::Value::String(s) => Json::String(s.clone()),
+        ron::Value::Number(n) => {
+            let f = n.into_f64();
+            if f == f.trunc() && f.abs() < 9e15 {
+                Json::from(f as i64)
+            } else {
+                serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
+            }
+        }
+        ron::Value::Option(o) => o.as_deref().map_or(Json::Null, to_json),
+        ron::Value::Seq(s) => Json::Array(s.iter().map(to_json).collect()),
+        ron::Value::Map(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| {
+                    let key = match k {
+                        ron::Value::String(s) => s.clone(),
+                        other => label(other),
+                    };
+                    (key, to_json(v))
+                })
+                .collect(),
+        ),
+        ron::Value::Unit | ron::Value::Bytes(_) => Json::Null,
+    }
+}
+
+/// A value as written in tables and charts.
+pub fn label(v: &ron::Value) -> String {
+    match v {
+        ron::Value::String(s) => s.clone(),
+        ron::Value::Number(n) => {
+            let f = n.into_f64();
+            if f == f.trunc() && f.abs() < 9e15 {
+                format!("{}", f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        other => format!("{}", to_json(other)),
+    }
+}
+
+/// `base` with the given axis values set, checked like a scenario file.
+pub fn apply(base: &Scenario, axes: &[Axis], values: &[&ron::Value]) -> Result<Scenario, String> {
+    let mut json = serde_json::to_value(base).map_err(|e| e.to_string())?;
+    for (axis, value) in axes.iter().zip(values) {
+        let slot = lookup(&mut json, &axis.field)?;
+        *slot = to_json(value);
+    }
+    let s: Scenario = serde_json::from_value(json).map_err(|e| {
+        let point: Vec<String> = axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| format!("{} = {}", a.field, label(v)))
+            .collect();
+        format!("{}: {e}", point.join(", "))
+    })?;
+    scenario::check(&s).map_err(|problems| {
+        let point: Vec<String> = axes
+            .iter()
+            .zip(values)
+            .map(|(a, v)| format!("{} = {}", a.field, label(v)))
+            .collect();
+        format!("at {}: {}", point.join(", "), problems.join("; "))
+    })?;
+    Ok(s)
+}
+
+/// A field of the JSON report as a number.
+pub fn output(report: &Json, path: &str) -> Result<f64, String> {
+    let mut cur = report;
+    for step in parse_path(path)? {
+        cur = match step {
+            Step::Key(k) => cur
+                .get(&k)
+                .ok_or_else(|| format!("output `{path}`: the report has no field `{k}` there"))?,
+            Step::Index(i) => cur
+                .get(i)
+                .ok_or_else(|| format!("output `{path}`: no element {i}"))?,
+        };
+    }
+    match cur {
+        Json::Number(n) => n
+            .as_f64()
+            .ok_or_else(|| format!("output `{path}` is not a number")),
+        Json::Null => Ok(0.0),
+        _ => Err(format!("output `{path}` is not a number but {cur}")),
+    }
+}
+
+/// Mean and half-width of the 95% confidence interval (Student's t).
+pub fn mean_ci(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len();
+    if n == 0 {
+        return (0.0, 0.0);
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    // t(0.975, df) for df = 1..30, then the normal 1.96.
+    const T: [f64; 30] = [
+        12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160,
+        2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056,
+        2.052, 2.048, 2.045, 2.042,
+    ];
+    let t = T.get(n - 2).copied().unwrap_or(1.96);
+    (mean, t * (var / n as f64).sqrt())
+}
+
+/// One point of the grid and its results.
+#[derive(Debug, Clone)]
+pub struct PointResult {
+    /// The axis values, as labels.
+    pub labels: Vec<String>,
+    /// Index of each axis value.
+    pub index: Vec<usize>,
+    /// `values[output][seed]`.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// A finished sweep.
+#[derive(Debug, Clone)]
+pub struct SweepResult {
+    /// The sweep file.
+    pub sweep: SweepFile,
+    /// The seeds used.
+    pub seeds: Vec<u64>,
+    /// Every point, first axis slowest.
+    pub points: Vec<PointResult>,
+}
+
+/// Runs every point and seed on `jobs` threads (0: one per core). The results do not depend
+/// on `jobs`.
+pub fn run(
+    sweep: &SweepFile,
+    base: &Scenario,
+    jobs: usize,
+    progress: bool,
+) -> Result<SweepResult, SweepError> {
+    // The grid, first axis slowest.
+    let mut grid: Vec<Vec<usize>> = vec![Vec::new()];
+    for axis in &sweep.axes {
+        if axis.values.is_empty() {
+            return Err(SweepError::Invalid(format!(
+                "axis `{}` has no values",
+                axis.field
+            )));
+        }
+        grid = grid
+            .into_iter()
+            .flat_map(|p| (0..axis.values.len()).map(move |i| [p.clone(), vec![i]].concat()))
+            .collect();
+    }
+    // Every point must be a valid scenario before anything runs.
+    let scenarios: Vec<Scenario> = grid
+        .iter()
+        .map(|idx| {
+            let values: Vec<&ron::Value> = idx
+                .iter()
+                .zip(&sweep.axes)
+                .map(|(i, a)| &a.values[*i])
+                .collect();
+            apply(base, &sweep.axes, &values).map_err(SweepError::Invalid)
+        })
+        .collect::<Result<_, _>>()?;
+    let seeds: Vec<u64> = (0..u64::from(sweep.seeds))
+        .map(|k| base.seed.wrapping_add(k))
+        .collect();
+    // Outputs are checked against the report's shape first.
+    let probe = Report::new(
+        &simulate(
+            &Scenario {
+                duration: crate::engine::SimDuration::from_secs(1),
+                ..scenarios[0].clone()
+            },
+            &RunOptions::default(),
+        )
+        .map_err(SweepError::Run)?,
+    );
+    let probe = serde_json::to_value(&probe).map_err(|e| SweepError::Run(e.to_string()))?;
+    for o in &sweep.outputs {
+        output(&probe, o).map_err(SweepError::Invalid)?;
+    }
+    let jobs_list: Vec<(usize, u64)> = (0..scenarios.len())
+        .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
+        .collect();
+    let bar = if progress {
+        indicatif::ProgressBar::new(jobs_list.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let work = || {
+        jobs_list
+            .par_iter()
+            .map(|(p, seed)| {
+                let out = simulate(
+                    &scenarios[*p],
+                    &RunOptions {
+                        seed: Some(*seed),
+                        ..Default::default()
+                    },
+                )?;
+                bar.inc(1);
+                let json = serde_json::to_value(Report::new(&out)).map_err(|e| e.to_string())?;
+                sweep
+                    .outputs
+                    .iter()
+                    .map(|o| output(&json, o))
+                    .collect::<Result<Vec<f64>, String>>()
+            })
+            .collect::<Result<Vec<Vec<f64>>, String>>()
+    };
+    let results = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| SweepError::Run(e.to_string()))?
+        .install(work)
+        .map_err(SweepError::Run)?;
+    bar.finish_and_clear();
+    let n = seeds.len();
+    let points = grid
+        .iter()
+        .enumerate()
+        .map(|(p, idx)| PointResult {
+            labels: idx
+                .iter()
+                .zip(&sweep.axes)
+                .map(|(i, a)| label(&a.values[*i]))
+                .collect(),
+            index: idx.clone(),
+            values: (0..sweep.outputs.len())
+                .map(|o| (0..n).map(|s| results[p * n + s][o]).collect())
+                .collect(),
+        })
+        .collect();
+    Ok(SweepResult {
+        sweep: sweep.clone(),
+        seeds,
+        points,
+    })
+}
+
+fn num(v: f64) -> String {
+    if v == v.trunc() && v.abs() < 1e15 {
+        format!("{}", v as i64)
+    } else {
+        format!("{v:.6}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_string()
+    }
+}
+
+impl SweepResult {
+    /// `sweep.csv`: one row per point and seed.
+    pub fn csv(&self) -> String {
+        let mut s = String::new();
+        for a in &self.sweep.axes {
+            s.push_str(&a.field);
+            s.push(',');
+        }
+        s.push_str("seed");
+        for o in &self.sweep.outputs {
+            s.push(',');
+            s.push_str(o);
+        }
+        s.push('\n');
+        for p in &self.points {
+            for (k, seed) in self.seeds.iter().enumerate() {
+                for l in &p.labels {
+                    s.push_str(l);
+                    s.push(',');
+                }
+                s.push_str(&seed.to_string());
+                for v in &p.values {
+                    s.push(',');
+                    s.push_str(&num(v[k]));
+                }
+                s.push('\n');
+            }
+        }
+        s
+    }
+
+    /// The charts: each output against the first axis, one line per value of the second, with
+    /// 95% intervals; and a heatmap of each output's mean when there are two axes.
+    pub fn plots(&self) -> Vec<Plot> {
+        let axes = &self.sweep.axes;
+        let x_names: Vec<String> = axes[0].values.iter().map(label).collect();
+        let mut plots = Vec::new();
+        for (o, name) in self.sweep.outputs.iter().enumerate() {
+            let groups: Vec<usize> = if axes.len() > 1 {
+                (0..axes[1].values.len()).collect()
+            } else {
+                vec![0]
+            };
+            let lines = groups
+                .iter()
+                .map(|g| {
+                    let pts: Vec<&PointResult> = self
+                        .points
+                        .iter()
+                        .filter(|p| axes.len() == 1 || p.index[1] == *g)
+                        .filter(|p| p.index.iter().skip(2).all(|i| *i == 0))
+                        .collect();
+                    let stats: Vec<(f64, f64)> =
+                        pts.iter().map(|p| mean_ci(&p.values[o])).collect();
+                    Line {
+                        name: if axes.len() > 1 {
+                            format!("{} = {}", axes[1].field, label(&axes[1].values[*g]))
+                        } else {
+                            name.clone()
+                        },
+                        points: pts
+                            .iter()
+                            .zip(&stats)
+                            .map(|(p, s)| (p.index[0] as f64, s.0))
+                            .collect(),
+                        errors: Some(stats.iter().map(|s| (s.0 - s.1, s.0 + s.1)).collect()),
+                    }
+                })
+                .collect();
+            let stem = name.replace(['.', '[', ']'], "_");
+            plots.push(Plot {
+                stem: format!("{stem}-lines"),
+                title: format!(
+                    "{}: {name} (mean, 95% CI, {} seeds)",
+                    self.sweep.name,
+                    self.seeds.len()
+                ),
+                chart: Chart::Lines {
+                    x_desc: axes[0].field.clone(),
+                    y_desc: name.clone(),
+                    lines,
+                    shade: Vec::new(),
+                    log_x: false,
+                    x_names: Some(x_names.clone()),
+                },
+            });
+            if axes.len() == 2 {
+                let values = (0..axes[1].values.len())
+                    .map(|r| {
+                        (0..axes[0].values.len())
+                            .map(|c| {
+                                self.points
+                                    .iter()
+                                    .find(|p| p.index[0] == c && p.index[1] == r)
+                                    .map_or(0.0, |p| mean_ci(&p.values[o]).0)
+                            })
+                            .collect()
+                    })
+                    .collect();
+                plots.push(Plot {
+                    stem: format!("{stem}-heatmap"),
+                    title: format!("{}: mean {name}", self.sweep.name),
+                    chart: Chart::Heatmap {
+                        x_desc: axes[0].field.clone(),
+                        y_desc: axes[1].field.clone(),
+                        x_names: x_names.clone(),
+                        y_names: axes[1].values.iter().map(label).collect(),
+                        values,
+                    },
+                });
+            }
+        }
+        plots
+    }
+
+    /// `summary.md`: the settings, a table of means and intervals, and the charts.
+    pub fn summary(&self, question: &str, plots: &[Plot]) -> String {
+        let sw = &self.sweep;
+        let mut s = format!("# Sweep: {}\n\n", sw.name);
+        if !question.is_empty() {
+            let _ = writeln!(s, "{question}\n");
+        }
+        let _ = writeln!(
+            s,
+            "Base scenario `{}`, {} points x {} seeds (seeds {}; seed k is the same at every point, so differences between points are the settings, not noise).\n",
+            sw.scenario,
+            self.points.len(),
+            self.seeds.len(),
+            self.seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        for a in &sw.axes {
+            let _ = writeln!(
+                s,
+                "- `{}`: {}",
+                a.field,
+                a.values.iter().map(label).collect::<Vec<_>>().join(", ")
+            );
+        }
+        s.push_str("\n|");
+        for a in &sw.axes {
+            let _ = write!(s, " {} |", a.field);
+        }
+        for o in &sw.outputs {
+            let _ = write!(s, " {o} (mean ± 95% CI) |");
+        }
+        s.push_str("\n|");
+        for _ in 0..sw.axes.len() + sw.outputs.len() {
+            s.push_str("---|");
+        }
+        s.push('\n');
+        for p in &self.points {
+            s.push('|');
+            for l in &p.labels {
+                let _ = write!(s, " {l} |");
+            }
+            for v in &p.values {
+                let (m, ci) = mean_ci(v);
+                let _ = write!(
+                    s,
+                    " {} ± {} |",
+                    num((m * 1000.0).round() / 1000.0),
+                    num((ci * 1000.0).round() / 1000.0)
+                );
+            }
+            s.push('\n');
+        }
+        s.push_str("\n## Charts\n\n");
+        for p in plots {
+            let _ = writeln!(s, "![{}]({}.svg)\n", p.title, p.stem);
+        }
+        s
+    }
+
+    /// Writes `sweep.csv`, `summary.md` and the charts into `dir`.
+    pub fn write(&self, dir: &Path, question: &str, png: bool) -> Result<(), String> {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let plots = self.plots();
+        for p in &plots {
+            crate::plot::write(p, dir, png)?;
+        }
+        let write = |name: &str, text: String| {
+            let path = dir.join(name);
+            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        };
+        write("sweep.csv", self.csv())?;
+        write("summary.md", self.summary(question, &plots))
+    }
+}
+
+/// The question a file answers: its leading `//` comment lines, joined.
+pub fn question(path: &Path) -> String {
+    std::fs::read_to_string(path)
+        .unwrap_or_default()
+        .lines()
+        .take_while(|l| l.trim_start().starts_with("//"))
+        .map(|l| l.trim_start().trim_start_matches('/').trim())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_expand_and_paths_parse() {
+        assert_eq!(
+            expand_ranges("values: Range(0, 7200, 1800),").unwrap(),
+            "values: [0, 1800, 3600, 5400, 7200],"
+        );
+        assert_eq!(
+            expand_ranges("Range(0.5, 1.0, 0.25)").unwrap(),
+            "[0.5, 0.75, 1]"
+        );
+        assert!(expand_ranges("Range(1, 2)").is_err());
+        assert_eq!(
+            parse_path("faults[0].until").unwrap(),
+            vec![
+                Step::Key("faults".into()),
+                Step::Index(0),
+                Step::Key("until".into())
+            ]
+        );
+        assert!(parse_path("a[x]").is_err());
+        let (m, ci) = mean_ci(&[1.0, 2.0, 3.0]);
+        assert!((m - 2.0).abs() < 1e-12 && (ci - 4.303 / 3f64.sqrt()).abs() < 1e-9);
+    }
+}
