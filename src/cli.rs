@@ -61,6 +61,41 @@ pub enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Search fault schedules for one that breaks a property; shrink it to a minimal one.
+    #[command(
+        after_help = "Example (a CI step):\n  firehose-sim check scenarios/check-redshift.ron --property no-skip\n\nProperties compare report fields with numbers or durations, joined by && and ||:\n  \"records.lost == 0 && latency_seconds.p99 < \\\"15m\\\"\"\nShortcuts: no-loss, no-skip, no-duplicates. Exit 1 on a violation (a replayable\nscenario is written), 0 when none is found, 2 on bad input."
+    )]
+    Check {
+        /// The scenario file (RON); its `faults` stay, generated ones are added.
+        scenario: PathBuf,
+        /// The property (or the scenario's `check.property`).
+        #[arg(long)]
+        property: Option<String>,
+        /// Cases to try (default 256, or `check.cases`).
+        #[arg(long)]
+        cases: Option<u32>,
+        /// Seed of the search (default: the scenario's seed); the same seed replays it.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Targets that may fail, e.g. Redshift,S3 (default: all the scenario has).
+        #[arg(long, value_delimiter = ',')]
+        targets: Option<Vec<firehose_sim::scenario::Target>>,
+        /// Kinds of fault, e.g. Outage,Errors (default: all).
+        #[arg(long, value_delimiter = ',')]
+        kinds: Option<Vec<firehose_sim::scenario::FaultKind>>,
+        /// Longest fault window, e.g. 3h (default: the scenario's duration).
+        #[arg(long)]
+        max_outage: Option<firehose_sim::engine::SimDuration>,
+        /// Highest probability of Errors and AckLost (default 1).
+        #[arg(long)]
+        max_probability: Option<f64>,
+        /// Most generated faults per case (default 3).
+        #[arg(long)]
+        max_faults: Option<u32>,
+        /// Where to write the replayable counterexample (default: next to the scenario).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Regenerate the report gallery of every bundled scenario and sweep.
     #[command(
         after_help = "Example:\n  firehose-sim gallery            # rewrites reports/ from scenarios/"

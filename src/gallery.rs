@@ -24,8 +24,11 @@ pub fn regenerate(scenarios: &Path, out: &Path, png: bool) -> Result<String, Str
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|x| x == "ron"))
         .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("bench-"))
+            // Benchmarks, and counterexamples left by `check`, are not part of the gallery.
+            !p.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with("bench-") || n.ends_with(".counterexample.ron")
+            })
         })
         .collect();
     files.sort();

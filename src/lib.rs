@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod check;
 pub mod engine;
 pub mod gallery;
 pub mod ledger;
@@ -49,6 +50,7 @@ pub mod ranges;
 pub mod report;
 pub mod scenario;
 pub mod sweep;
+pub mod testing;
 
 pub use model::{RunOptions, RunOutput};
 

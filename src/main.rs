@@ -44,6 +44,50 @@ fn main() -> ExitCode {
             stats,
         } => run(&path, seed, format, out.as_deref(), stats),
         Command::Sweep { sweep, jobs, out } => run_sweep(&sweep, jobs, out),
+        Command::Check {
+            scenario: path,
+            property,
+            cases,
+            seed,
+            targets,
+            kinds,
+            max_outage,
+            max_probability,
+            max_faults,
+            out,
+        } => {
+            let s = match scenario::load(&path) {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("{e}");
+                    return ExitCode::from(BAD_INPUT);
+                }
+            };
+            // Flags win over the scenario's `check` section.
+            let mut c = s.check.clone().unwrap_or_default();
+            c.targets = targets.or(c.targets);
+            c.kinds = kinds.or(c.kinds);
+            c.max_outage = max_outage.or(c.max_outage);
+            c.max_probability = max_probability.or(c.max_probability);
+            c.max_faults = max_faults.or(c.max_faults);
+            c.cases = cases.or(c.cases);
+            let check = scenario::Scenario {
+                check: Some(scenario::CheckSpace {
+                    property: property.or(c.property.clone()),
+                    ..c
+                }),
+                ..s
+            };
+            // Flag values get the same range checks as the file's section.
+            if let Err(problems) = scenario::check(&check) {
+                for p in problems {
+                    eprintln!("error: {}: {p}", path.display());
+                }
+                return ExitCode::from(BAD_INPUT);
+            }
+            let default_out = path.with_extension("counterexample.ron");
+            run_check(&check, &path, seed, out.unwrap_or(default_out))
+        }
         Command::Gallery {
             scenarios,
             out,
@@ -159,6 +203,94 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
         started.elapsed().as_secs_f64() - ran
     );
     ExitCode::SUCCESS
+}
+
+fn run_check(
+    s: &scenario::Scenario,
+    path: &Path,
+    seed: Option<u64>,
+    out: std::path::PathBuf,
+) -> ExitCode {
+    use firehose_sim::check::{self, Property};
+    use firehose_sim::testing::FaultSpace;
+    let c = s.check.clone().unwrap_or_default();
+    let Some(text) = c.property.clone() else {
+        eprintln!(
+            "error: {}: no property: give --property (e.g. no-skip) or check.property",
+            path.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    };
+    let property = match Property::parse(&text) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: --property \"{text}\": {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let space = FaultSpace::for_scenario(s);
+    let cases = c.cases.unwrap_or(256);
+    let seed = seed.unwrap_or(s.seed);
+    let started = Instant::now();
+    let outcome = match check::run(s, &property, &space, cases, seed) {
+        Ok(o) => o,
+        Err(e) if e.starts_with("column") => {
+            eprintln!("error: --property \"{text}\": {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(VIOLATION);
+        }
+    };
+    let targets: Vec<String> = space.targets.iter().map(|t| format!("{t:?}")).collect();
+    let kinds: Vec<String> = space.kinds.iter().map(|k| format!("{k:?}")).collect();
+    println!(
+        "check {}: property `{text}`; faults on {} of kinds {}, windows up to {}, at most {} per case; seed {seed}",
+        s.name,
+        targets.join(","),
+        kinds.join(","),
+        space.max_outage,
+        space.max_faults
+    );
+    let Some(v) = outcome.violation else {
+        println!(
+            "no violation in {} cases ({:.1} s)",
+            outcome.cases,
+            started.elapsed().as_secs_f64()
+        );
+        return ExitCode::SUCCESS;
+    };
+    println!(
+        "VIOLATION found at case {} and shrunk ({:.1} s). Minimal fault schedule, added to the scenario's own faults:",
+        outcome.cases,
+        started.elapsed().as_secs_f64()
+    );
+    for f in &v.faults {
+        let (from, until) = f.window();
+        println!(
+            "  {} on {:?} from {from} until {until} ({})",
+            f.kind(),
+            f.target(),
+            firehose_sim::engine::SimDuration(until.0 - from.0)
+        );
+    }
+    println!("Report fields of the property in that run:");
+    for (field, value) in &v.values {
+        println!("  {field} = {value}");
+    }
+    let replay = format!(
+        "// Counterexample: `{text}` does not hold for this scenario.\n// Found by: firehose-sim check {} --property \"{}\" --seed {seed}\n// Replay:   firehose-sim run {}\n{}",
+        path.display(),
+        text.replace('"', "\\\""),
+        out.display(),
+        scenario::to_ron(&v.scenario)
+    );
+    match std::fs::write(&out, replay) {
+        Ok(()) => println!("Replay: firehose-sim run {}", out.display()),
+        Err(e) => eprintln!("error: cannot write {}: {e}", out.display()),
+    }
+    ExitCode::from(VIOLATION)
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`).

@@ -393,6 +393,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                             .unwrap_or_default(),
                     },
                     faults,
+                    check: None,
                 }
             })
         })

@@ -38,6 +38,84 @@ pub struct Scenario {
     /// What goes wrong.
     #[serde(default)]
     pub faults: Vec<Fault>,
+    /// The fault space and property of `firehose-sim check` (flags win over it).
+    #[serde(default)]
+    pub check: Option<CheckSpace>,
+}
+
+/// The kinds of fault (X1), as `check` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// `Outage`.
+    Outage,
+    /// `Errors`.
+    Errors,
+    /// `Slow`.
+    Slow,
+    /// `AckLost`.
+    AckLost,
+    /// `Throttle`.
+    Throttle,
+}
+
+impl std::str::FromStr for FaultKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "Outage" => Ok(FaultKind::Outage),
+            "Errors" => Ok(FaultKind::Errors),
+            "Slow" => Ok(FaultKind::Slow),
+            "AckLost" => Ok(FaultKind::AckLost),
+            "Throttle" => Ok(FaultKind::Throttle),
+            _ => Err(format!(
+                "unknown fault kind `{s}`: allowed Outage, Errors, Slow, AckLost, Throttle"
+            )),
+        }
+    }
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "Ingest" => Ok(Target::Ingest),
+            "Lambda" => Ok(Target::Lambda),
+            "S3" => Ok(Target::S3),
+            "BackupS3" => Ok(Target::BackupS3),
+            "Redshift" => Ok(Target::Redshift),
+            "OpenSearch" => Ok(Target::OpenSearch),
+            _ => Err(format!(
+                "unknown target `{s}`: allowed Ingest, Lambda, S3, BackupS3, Redshift, OpenSearch"
+            )),
+        }
+    }
+}
+
+/// What `firehose-sim check` may generate, and what it checks. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpace {
+    /// The property, e.g. `"no-skip"` or `"records.lost == 0 && latency_seconds.p99 < \"15m\""`.
+    #[serde(default)]
+    pub property: Option<String>,
+    /// Targets that may fail (default: every target the scenario has).
+    #[serde(default)]
+    pub targets: Option<Vec<Target>>,
+    /// Kinds of fault (default: all five).
+    #[serde(default)]
+    pub kinds: Option<Vec<FaultKind>>,
+    /// Longest fault window (default: the scenario's duration).
+    #[serde(default)]
+    pub max_outage: Option<SimDuration>,
+    /// Highest probability of `Errors` and `AckLost` (default 1).
+    #[serde(default)]
+    pub max_probability: Option<f64>,
+    /// Most generated faults per case (default 3).
+    #[serde(default)]
+    pub max_faults: Option<u32>,
+    /// Cases to try (default 256).
+    #[serde(default)]
+    pub cases: Option<u32>,
 }
 
 fn default_seed() -> u64 {

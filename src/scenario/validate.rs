@@ -531,6 +531,28 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         SimDuration::from_millis(1),
         SimDuration::from_secs(3600),
     );
+    if let Some(ch) = &s.check {
+        if let Some(p) = ch.max_probability {
+            c.range_f64("check.max_probability", p, 0.0, 1.0, "");
+        }
+        if let Some(n) = ch.max_faults {
+            c.range_u64("check.max_faults", u64::from(n), 1, 20, " faults");
+        }
+        if let Some(n) = ch.cases {
+            c.range_u64("check.cases", u64::from(n), 1, 100_000, " cases");
+        }
+        if let Some(d) = ch.max_outage {
+            c.range_dur("check.max_outage", d, SimDuration::from_secs(1), s.duration);
+        }
+        for (i, t) in ch.targets.iter().flatten().enumerate() {
+            if !present.contains(t) {
+                c.fail(
+                    format!("check.targets[{i}]"),
+                    format!("{t:?} is not part of this scenario"),
+                );
+            }
+        }
+    }
     if s.faults.len() > 256 {
         c.fail(
             "faults",

@@ -1,0 +1,168 @@
+//! `firehose-sim check`: search, shrinking, replay and determinism (R3, I4), and the public
+//! `testing` API.
+
+use firehose_sim::check::{self, Property};
+use firehose_sim::engine::SimDuration;
+use firehose_sim::scenario::{self, Fault, FaultKind, Target};
+use firehose_sim::testing::FaultSpace;
+use std::path::Path;
+
+fn load(name: &str) -> scenario::Scenario {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    scenario::load(&root.join("scenarios").join(name)).unwrap()
+}
+
+fn space(s: &scenario::Scenario, target: Target, max_outage: &str) -> FaultSpace {
+    FaultSpace {
+        targets: vec![target],
+        kinds: vec![FaultKind::Outage],
+        max_outage: SimDuration::parse(max_outage).unwrap(),
+        max_faults: 3,
+        ..FaultSpace::for_scenario(s)
+    }
+}
+
+fn only_outage(faults: &[Fault]) -> (Target, SimDuration) {
+    assert_eq!(faults.len(), 1, "{faults:?}");
+    let (from, until) = faults[0].window();
+    assert!(matches!(faults[0], Fault::Outage { .. }));
+    (faults[0].target(), SimDuration(until.0 - from.0))
+}
+
+/// R3: with a 3600 s retry duration and Redshift outages of up to 3 h, `no-skip` fails, and
+/// the failure shrinks to a single Redshift outage of 55 to 65 minutes (12 attempts span 55
+/// minutes from a batch's first attempt).
+#[test]
+fn r3_no_skip_fails_and_shrinks_to_an_hour_long_outage() {
+    let s = load("check-redshift.ron");
+    let p = Property::parse("no-skip").unwrap();
+    let out = check::run(&s, &p, &space(&s, Target::Redshift, "3h"), 256, 3).unwrap();
+    let v = out.violation.expect("a violation");
+    let (target, len) = only_outage(&v.faults);
+    assert_eq!(target, Target::Redshift);
+    assert!(
+        len >= SimDuration::from_secs(55 * 60) && len <= SimDuration::from_secs(65 * 60),
+        "{len}"
+    );
+    assert!(v.values[0].1 > 0.0);
+}
+
+/// R3: with 7200 s and outages of at most 1 h, no violation in 256 cases.
+#[test]
+fn r3_a_two_hour_retry_survives_hour_long_outages() {
+    let mut s = load("check-redshift.ron");
+    if let scenario::Destination::Redshift(d) = &mut s.destination {
+        d.retry_options.duration_in_seconds = 7200;
+    }
+    let p = Property::parse("no-skip").unwrap();
+    let out = check::run(&s, &p, &space(&s, Target::Redshift, "1h"), 256, 3).unwrap();
+    assert!(out.violation.is_none());
+    assert_eq!(out.cases, 256);
+}
+
+/// I4: `no-loss` on an S3 destination with S3 outages of up to 30 h fails, and shrinks to one
+/// outage no shorter than 24 h minus the buffer interval and no longer than 24 h plus a minute.
+#[test]
+fn i4_no_loss_shrinks_to_a_day_long_s3_outage() {
+    let text = r#"#![enable(implicit_some)]
+Scenario(
+    name: "s3-loss", seed: 5, duration: "32h",
+    sources: [DirectPut(name: "p", rate: Constant(1.0), records_per_call: 10)],
+    destination: S3(buffering_hints: (size_in_mbs: 5, interval_in_seconds: 300)),
+)"#;
+    let s = scenario::parse(text, "s3-loss.ron").unwrap();
+    let p = Property::parse("no-loss").unwrap();
+    let out = check::run(&s, &p, &space(&s, Target::S3, "30h"), 256, 9).unwrap();
+    let v = out.violation.expect("a violation");
+    let (target, len) = only_outage(&v.faults);
+    assert_eq!(target, Target::S3);
+    let day = 86_400;
+    assert!(
+        len >= SimDuration::from_secs(day - 300) && len <= SimDuration::from_secs(day + 60),
+        "{len}"
+    );
+}
+
+/// The replay file gives exactly the failing case's report, and the same seed gives the same
+/// result and the same minimal schedule.
+#[test]
+fn replay_reproduces_and_the_seed_decides() {
+    let s = load("check-redshift.ron");
+    let p = Property::parse("records.skipped == 0 || latency_seconds.p99 < \"1m\"").unwrap();
+    let sp = space(&s, Target::Redshift, "3h");
+    let a = check::run(&s, &p, &sp, 256, 11).unwrap().violation.unwrap();
+    let b = check::run(&s, &p, &sp, 256, 11).unwrap().violation.unwrap();
+    assert_eq!(a.faults, b.faults);
+    assert_eq!(a.report, b.report);
+    let text = scenario::to_ron(&a.scenario);
+    let replayed = scenario::parse(&text, "replay.ron").unwrap();
+    let report = firehose_sim::testing::run(&replayed).unwrap();
+    assert_eq!(serde_json::to_value(report).unwrap(), a.report);
+}
+
+/// The command: exit 1 and a replay file on a violation, 0 with none, 2 on a bad property
+/// (with its column) or a bad flag.
+#[test]
+fn check_command_exit_codes() {
+    let bin = env!("CARGO_BIN_EXE_firehose-sim");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = std::env::temp_dir().join(format!("fs-check-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let replay = dir.join("cx.ron");
+    let run = |args: &[&str]| {
+        let o = std::process::Command::new(bin)
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let (code, text) = run(&[
+        "check",
+        "scenarios/check-redshift.ron",
+        "--property",
+        "no-skip",
+        "--out",
+        &replay.display().to_string(),
+    ]);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("VIOLATION") && text.contains("Outage on Redshift"),
+        "{text}"
+    );
+    let (code, text) = run(&["run", &replay.display().to_string(), "--format", "json"]);
+    assert_eq!(code, Some(0));
+    assert!(!text.contains("\"skipped\": 0,"), "{text}");
+    let (code, text) = run(&[
+        "check",
+        "scenarios/check-redshift.ron",
+        "--property",
+        "no-skip",
+        "--max-outage",
+        "10m",
+        "--cases",
+        "50",
+    ]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("no violation in 50 cases"));
+    for (prop, col) in [
+        ("records.lost = 0", "column 14"),
+        ("records.lots == 0", "column 1"),
+        ("(records.lost == 0", "column 19"),
+    ] {
+        let (code, text) = run(&["check", "scenarios/check-redshift.ron", "--property", prop]);
+        assert_eq!(code, Some(2), "{text}");
+        assert!(text.contains(col) && text.contains("error"), "{text}");
+    }
+    let (code, text) = run(&[
+        "check",
+        "scenarios/check-redshift.ron",
+        "--kinds",
+        "Outage,Flood",
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
