@@ -277,6 +277,28 @@ impl Property {
     }
 }
 
+/// A fault as one line: kind, target, window and its parameter.
+pub fn describe(f: &Fault) -> String {
+    let (from, until) = f.window();
+    let window = if until.0 == u64::MAX {
+        format!("from {from}, no end")
+    } else {
+        format!(
+            "from {from} until {until} ({})",
+            crate::engine::SimDuration(until.0 - from.0)
+        )
+    };
+    let param = match f {
+        Fault::Errors { probability, .. } | Fault::AckLost { probability, .. } => {
+            format!(", probability {probability}")
+        }
+        Fault::Slow { factor, .. } => format!(", calls {factor}x as long"),
+        Fault::Throttle { factor, .. } => format!(", quota or concurrency x{factor}"),
+        Fault::Outage { .. } => String::new(),
+    };
+    format!("{} on {:?} {window}{param}", f.kind(), f.target())
+}
+
 /// A schedule that breaks the property.
 #[derive(Debug, Clone)]
 pub struct Violation {
@@ -317,6 +339,30 @@ pub fn run(
         duration: crate::engine::SimDuration::from_secs(1),
         ..base.clone()
     })?)?;
+    // A scenario that breaks the property on its own needs no added fault.
+    let own = report_of(base)?;
+    if !property.holds(&own)? {
+        let values = property
+            .fields()
+            .into_iter()
+            .map(|(f, _)| {
+                let v = crate::sweep::output(&own, &f).unwrap_or(f64::NAN);
+                (f, v)
+            })
+            .collect();
+        return Ok(CheckOutcome {
+            cases: 0,
+            violation: Some(Violation {
+                faults: Vec::new(),
+                scenario: Scenario {
+                    check: None,
+                    ..base.clone()
+                },
+                report: own,
+                values,
+            }),
+        });
+    }
     let config = Config {
         cases,
         max_shrink_iters: 4096,

@@ -40,7 +40,8 @@ pub enum Command {
         /// Report format on standard output.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
-        /// Also write report.md and report.json into this directory.
+        /// Also write report.md (with the charts), report.json, metrics.csv and the charts (SVG
+        /// and PNG) into this directory.
         #[arg(long)]
         out: Option<PathBuf>,
         /// Print wall-clock figures (events, events/s, speed-up, peak memory) on stderr.

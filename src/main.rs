@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Validate { scenario: path } => match scenario::load(&path) {
             Ok(s) => {
-                print!("{}", scenario::to_ron(&s));
+                emit(&scenario::to_ron(&s));
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -144,9 +144,9 @@ fn run(
     let wall = started.elapsed().as_secs_f64();
     let json = Report::new(&output).to_json();
     match format {
-        Format::Text => print!("{}", report::text(&output)),
-        Format::Markdown => print!("{}", report::markdown(&output)),
-        Format::Json => print!("{json}"),
+        Format::Text => emit(&report::text(&output)),
+        Format::Markdown => emit(&report::markdown(&output)),
+        Format::Json => emit(&json),
     }
     if let Some(dir) = out
         && let Err(e) = report::write_run(&output, dir, true)
@@ -192,7 +192,7 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
         eprintln!("error: {e}");
         return ExitCode::from(BAD_INPUT);
     }
-    print!("{}", result.csv());
+    emit(&result.csv());
     eprintln!(
         "sweep {}: {} points x {} seeds ran in {:.2} s; charts and tables written to {} in {:.2} s",
         result.sweep.name,
@@ -245,8 +245,8 @@ fn run_check(
     };
     let targets: Vec<String> = space.targets.iter().map(|t| format!("{t:?}")).collect();
     let kinds: Vec<String> = space.kinds.iter().map(|k| format!("{k:?}")).collect();
-    println!(
-        "check {}: property `{text}`; faults on {} of kinds {}, windows up to {}, at most {} per case; seed {seed}",
+    let mut text_out = format!(
+        "check {}: property `{text}`; faults on {} of kinds {}, windows up to {}, at most {} per case; seed {seed}\n",
         s.name,
         targets.join(","),
         kinds.join(","),
@@ -254,43 +254,61 @@ fn run_check(
         space.max_faults
     );
     let Some(v) = outcome.violation else {
-        println!(
-            "no violation in {} cases ({:.1} s)",
+        text_out.push_str(&format!(
+            "no violation in {} cases ({:.1} s)\n",
             outcome.cases,
             started.elapsed().as_secs_f64()
-        );
+        ));
+        emit(&text_out);
         return ExitCode::SUCCESS;
     };
-    println!(
-        "VIOLATION found at case {} and shrunk ({:.1} s). Minimal fault schedule, added to the scenario's own faults:",
-        outcome.cases,
-        started.elapsed().as_secs_f64()
-    );
-    for f in &v.faults {
-        let (from, until) = f.window();
-        println!(
-            "  {} on {:?} from {from} until {until} ({})",
-            f.kind(),
-            f.target(),
-            firehose_sim::engine::SimDuration(until.0 - from.0)
-        );
+    if v.faults.is_empty() {
+        text_out.push_str("VIOLATION: the scenario breaks the property with no added fault.\n");
+    } else {
+        text_out.push_str(&format!(
+            "VIOLATION found at case {} and shrunk ({:.1} s). Minimal fault schedule, added to the scenario's own faults:\n",
+            outcome.cases,
+            started.elapsed().as_secs_f64()
+        ));
+        for f in &v.faults {
+            text_out.push_str(&format!("  {}\n", check::describe(f)));
+        }
     }
-    println!("Report fields of the property in that run:");
+    text_out.push_str("Report fields of the property in that run:\n");
     for (field, value) in &v.values {
-        println!("  {field} = {value}");
+        text_out.push_str(&format!("  {field} = {value}\n"));
     }
-    let replay = format!(
-        "// Counterexample: `{text}` does not hold for this scenario.\n// Found by: firehose-sim check {} --property \"{}\" --seed {seed}\n// Replay:   firehose-sim run {}\n{}",
+    // Every setting of the search, so that the line reproduces it exactly.
+    let found_by = format!(
+        "firehose-sim check {} --property \"{}\" --seed {seed} --cases {cases} --targets {} --kinds {} --max-outage {} --max-probability {} --max-faults {}",
         path.display(),
         text.replace('"', "\\\""),
+        targets.join(","),
+        kinds.join(","),
+        space.max_outage,
+        space.max_probability,
+        space.max_faults
+    );
+    let replay = format!(
+        "// Counterexample: `{text}` does not hold for this scenario.\n// Found by: {found_by}\n// Replay:   firehose-sim run {}\n{}",
         out.display(),
         scenario::to_ron(&v.scenario)
     );
-    match std::fs::write(&out, replay) {
-        Ok(()) => println!("Replay: firehose-sim run {}", out.display()),
-        Err(e) => eprintln!("error: cannot write {}: {e}", out.display()),
+    if let Err(e) = std::fs::write(&out, replay) {
+        emit(&text_out);
+        eprintln!("error: cannot write the replay file {}: {e}", out.display());
+        return ExitCode::from(BAD_INPUT);
     }
+    text_out.push_str(&format!("Replay: firehose-sim run {}\n", out.display()));
+    emit(&text_out);
     ExitCode::from(VIOLATION)
+}
+
+/// Writes to standard output; a reader that went away (a closed pipe) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`).

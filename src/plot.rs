@@ -376,10 +376,18 @@ fn axis_label(v: &f64) -> String {
     }
 }
 
-/// A short label for a value: integers as they are, others with 3 significant digits.
+/// A short label for a value: integers with thousands separators, others with 3 decimals.
 fn round_sig(v: f64) -> String {
-    if v == v.trunc() && v.abs() < 1e12 {
-        format!("{}", v as i64)
+    if v == v.trunc() && v.abs() < 1e15 {
+        let digits = (v.abs() as u64).to_string();
+        let mut out = String::new();
+        for (i, ch) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                out.push(',');
+            }
+            out.push(ch);
+        }
+        if v < 0.0 { format!("-{out}") } else { out }
     } else {
         format!("{v:.3}")
     }

@@ -27,6 +27,9 @@ pub struct SweepFile {
     pub seeds: u32,
     /// Report fields to tabulate, as paths into the JSON report (`records.skipped`).
     pub outputs: Vec<String>,
+    /// Charts wanted: `"lines"` and `"heatmap"` (default both; a heatmap needs two axes).
+    #[serde(default)]
+    pub plots: Option<Vec<String>>,
 }
 
 fn default_seeds() -> u32 {
@@ -137,6 +140,26 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
     if sweep.outputs.is_empty() {
         return Err(SweepError::Invalid(format!(
             "{file}: outputs: name at least one report field"
+        )));
+    }
+    let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
+    if sweep.name.is_empty() || sweep.name.starts_with('.') || !sweep.name.chars().all(safe) {
+        return Err(SweepError::Invalid(format!(
+            "{file}: name: \"{}\" names the output folder: use letters, digits, '-', '_' and '.'",
+            sweep.name
+        )));
+    }
+    for p in sweep.plots.iter().flatten() {
+        if p != "lines" && p != "heatmap" {
+            return Err(SweepError::Invalid(format!(
+                "{file}: plots: unknown chart \"{p}\": allowed \"lines\" and \"heatmap\""
+            )));
+        }
+    }
+    if let Some(a) = sweep.axes.iter().find(|a| a.field == "seed") {
+        return Err(SweepError::Invalid(format!(
+            "{file}: axis `{}`: the seed is not an axis: every point runs `seeds` seeds",
+            a.field
         )));
     }
     if !(1..=100).contains(&sweep.seeds) {
@@ -540,6 +563,22 @@ impl SweepResult {
     pub fn plots(&self) -> Vec<Plot> {
         let axes = &self.sweep.axes;
         let x_names: Vec<String> = axes[0].values.iter().map(label).collect();
+        let wanted = |kind: &str| {
+            self.sweep
+                .plots
+                .as_ref()
+                .is_none_or(|p| p.iter().any(|x| x == kind))
+        };
+        // Lines show axes 3 and 4 at their first value; the table and the CSV have every point.
+        let fixed = if axes.len() > 2 {
+            let f: Vec<String> = axes[2..]
+                .iter()
+                .map(|a| format!("{} = {}", a.field, label(&a.values[0])))
+                .collect();
+            format!(", at {}", f.join(", "))
+        } else {
+            String::new()
+        };
         let mut plots = Vec::new();
         for (o, name) in self.sweep.outputs.iter().enumerate() {
             let groups: Vec<usize> = if axes.len() > 1 {
@@ -574,10 +613,10 @@ impl SweepResult {
                 })
                 .collect();
             let stem = name.replace(['.', '[', ']'], "_");
-            plots.push(Plot {
+            let lines_plot = Plot {
                 stem: format!("{stem}-lines"),
                 title: format!(
-                    "{}: {name} (mean, 95% CI, {} seeds)",
+                    "{}: {name} (mean, 95% CI, {} seeds{fixed})",
                     self.sweep.name,
                     self.seeds.len()
                 ),
@@ -589,8 +628,11 @@ impl SweepResult {
                     log_x: false,
                     x_names: Some(x_names.clone()),
                 },
-            });
-            if axes.len() == 2 {
+            };
+            if wanted("lines") {
+                plots.push(lines_plot);
+            }
+            if axes.len() == 2 && wanted("heatmap") {
                 let values = (0..axes[1].values.len())
                     .map(|r| {
                         (0..axes[0].values.len())

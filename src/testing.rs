@@ -167,7 +167,7 @@ pub fn fault_schedules(space: &FaultSpace) -> BoxedStrategy<Vec<Fault>> {
                             } else {
                                 throttle_targets[0]
                             },
-                            factor: 1.0 - f64::from(cut) / 100.0,
+                            factor: f64::from(100 - cut) / 100.0,
                             from,
                             until,
                         },

@@ -100,6 +100,17 @@ fn replay_reproduces_and_the_seed_decides() {
     assert_eq!(serde_json::to_value(report).unwrap(), a.report);
 }
 
+/// A scenario that breaks the property on its own is a violation with no added fault.
+#[test]
+fn a_scenario_that_already_fails_needs_no_fault() {
+    let s = load("opensearch-duplicates.ron");
+    let p = Property::parse("no-duplicates").unwrap();
+    let sp = FaultSpace::for_scenario(&s);
+    let v = check::run(&s, &p, &sp, 16, 1).unwrap().violation.unwrap();
+    assert!(v.faults.is_empty());
+    assert!(v.values[0].1 > 0.0);
+}
+
 /// The command: exit 1 and a replay file on a violation, 0 with none, 2 on a bad property
 /// (with its column) or a bad flag.
 #[test]
@@ -132,6 +143,12 @@ fn check_command_exit_codes() {
     assert!(
         text.contains("VIOLATION") && text.contains("Outage on Redshift"),
         "{text}"
+    );
+    // The replay file records every setting of the search.
+    let head = std::fs::read_to_string(&replay).unwrap();
+    assert!(
+        head.contains("--seed 3 --cases 256 --targets Redshift --kinds Outage --max-outage 3h --max-probability 1 --max-faults 1"),
+        "{head}"
     );
     let (code, text) = run(&["run", &replay.display().to_string(), "--format", "json"]);
     assert_eq!(code, Some(0));

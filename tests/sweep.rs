@@ -121,6 +121,19 @@ fn jobs_do_not_change_results_and_seeds_are_common() {
     let summary = std::fs::read_to_string(dir.join("out/summary.md")).unwrap();
     assert!(summary.contains("| 1 | 1s |") && summary.contains("![t: records.produced"));
     assert!(dir.join("out/records_delivered-heatmap.svg").exists());
+    // Only the charts asked for: `plots: ["heatmap"]` draws no line charts.
+    let mut only = sw.clone();
+    only.plots = Some(vec!["heatmap".into()]);
+    let stems: Vec<String> = sweep::SweepResult {
+        sweep: only,
+        ..one.clone()
+    }
+    .plots()
+    .into_iter()
+    .map(|p| p.stem)
+    .collect();
+    assert_eq!(stems.len(), 3);
+    assert!(stems.iter().all(|s| s.ends_with("-heatmap")));
     assert_eq!(
         std::fs::read_to_string(dir.join("out/sweep.csv"))
             .unwrap()
@@ -146,6 +159,21 @@ fn bad_sweeps_exit_2() {
         ),
         (SWEEP.replace("[1, 5]", "[1, 500]"), "allowed 1 to 128"),
         (SWEEP.replace("seeds: 3", "seeds: 3, colour: 1"), ":"),
+        (
+            SWEEP.replace(
+                "services.s3.retry_interval\", values: [\"1s\", \"10s\"]",
+                "seed\", values: [1, 2]",
+            ),
+            "the seed is not an axis",
+        ),
+        (
+            SWEEP.replace("name: \"t\"", "name: \"../escape\""),
+            "names the output folder",
+        ),
+        (
+            SWEEP.replace("seeds: 3,", "seeds: 3, plots: [\"pie\"],"),
+            "unknown chart",
+        ),
     ] {
         let path = write_sweep(&dir, &body);
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_firehose-sim"))
