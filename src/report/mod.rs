@@ -32,7 +32,10 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
 }
 
 use crate::ledger::{DurationSummary, RecordCounts};
-use crate::model::{BackupReport, LambdaReport, OpenSearchReport, RedshiftReport, RunOutput};
+use crate::model::{
+    BackupReport, BulkCalls, CallCounts, LambdaReport, OpenSearchReport, RedshiftCalls,
+    RedshiftReport, RunOutput,
+};
 use serde::Serialize;
 
 /// `calls.put_record_batch`.
@@ -44,56 +47,17 @@ pub struct IngestCalls {
     pub failed: u64,
 }
 
-/// `calls.lambda`, `calls.s3_put`.
-#[derive(Debug, Clone, Serialize)]
-pub struct BatchCalls {
-    /// Distinct batches.
-    pub batches: u64,
-    /// Every try.
-    pub attempts: u64,
-    /// Failed tries.
-    pub failed: u64,
-}
-
-/// `calls.redshift_copy`.
-#[derive(Debug, Clone, Serialize)]
-pub struct CopyCalls {
-    /// Distinct COPY batches.
-    pub batches: u64,
-    /// Every try.
-    pub attempts: u64,
-    /// Failed tries.
-    pub failed: u64,
-    /// Batches skipped after the retry duration.
-    pub skipped_batches: u64,
-    /// Most attempts one batch took.
-    pub max_attempts_per_batch: u64,
-}
-
-/// `calls.opensearch_bulk`.
-#[derive(Debug, Clone, Serialize)]
-pub struct BulkCalls {
-    /// Distinct bulk requests.
-    pub batches: u64,
-    /// Every try.
-    pub attempts: u64,
-    /// Failed tries.
-    pub failed: u64,
-    /// Requests skipped after the retry duration.
-    pub skipped_batches: u64,
-}
-
 /// The `calls` section.
 #[derive(Debug, Clone, Serialize)]
 pub struct CallsReport {
     /// `PutRecordBatch`.
     pub put_record_batch: IngestCalls,
-    /// Lambda invocations (zeros until the transform exists).
-    pub lambda: BatchCalls,
+    /// Lambda invocations (zeros without a transform).
+    pub lambda: CallCounts,
     /// PUTs to the stream's bucket.
-    pub s3_put: BatchCalls,
+    pub s3_put: CallCounts,
     /// Redshift COPY commands (zeros without a Redshift destination).
-    pub redshift_copy: CopyCalls,
+    pub redshift_copy: RedshiftCalls,
     /// OpenSearch bulk requests (zeros without an OpenSearch destination).
     pub opensearch_bulk: BulkCalls,
 }
@@ -175,29 +139,10 @@ impl Report {
                     attempts: c.put_record_batch.attempts,
                     failed: c.put_record_batch.failed,
                 },
-                lambda: BatchCalls {
-                    batches: c.lambda.batches,
-                    attempts: c.lambda.attempts,
-                    failed: c.lambda.failed,
-                },
-                s3_put: BatchCalls {
-                    batches: c.s3_put.batches,
-                    attempts: c.s3_put.attempts,
-                    failed: c.s3_put.failed,
-                },
-                redshift_copy: CopyCalls {
-                    batches: c.redshift_copy.batches,
-                    attempts: c.redshift_copy.attempts,
-                    failed: c.redshift_copy.failed,
-                    skipped_batches: c.redshift_copy.skipped_batches,
-                    max_attempts_per_batch: c.redshift_copy.max_attempts_per_batch,
-                },
-                opensearch_bulk: BulkCalls {
-                    batches: c.opensearch_bulk.batches,
-                    attempts: c.opensearch_bulk.attempts,
-                    failed: c.opensearch_bulk.failed,
-                    skipped_batches: c.opensearch_bulk.skipped_batches,
-                },
+                lambda: c.lambda.clone(),
+                s3_put: c.s3_put.clone(),
+                redshift_copy: c.redshift_copy.clone(),
+                opensearch_bulk: c.opensearch_bulk.clone(),
             },
             producers: ProducersReport {
                 wait_seconds: out.producer_wait.clone(),
