@@ -3,7 +3,7 @@
 //! A deterministic discrete-event simulator of Amazon Data Firehose delivery semantics. A
 //! virtual clock drives modelled producers, the delivery stream's quotas and buffer, and the
 //! destination, with faults injected on purpose; every record ends in exactly one fate
-//! (delivered, rejected, expired, ... see [`ledger::RecordCounts`]).
+//! (delivered, rejected, expired, ... see [`outcome::ledger::RecordCounts`]).
 //!
 //! ## A run in five lines
 //!
@@ -33,7 +33,7 @@
 //! - [`model`]: producers, quotas, the buffer, S3 delivery, faults. Records travel as
 //!   [`model::Chunk`]s (runs of consecutive records), so the cost of a run grows with the calls
 //!   made, not with the records carried.
-//! - [`ledger`]: fates, duplicates and an HDR latency histogram; conservation is checked at the
+//! - [`outcome`]: the ledger of fates, duplicates and an HDR latency histogram (conservation is checked at the
 //!   end of every run, in release builds too.
 //! - [`report`]: the JSON report (a stable contract), text and Markdown.
 
@@ -42,11 +42,9 @@
 pub mod check;
 pub mod engine;
 pub mod gallery;
-pub mod ledger;
-pub mod metrics;
 pub mod model;
+pub mod outcome;
 pub mod plot;
-pub mod ranges;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

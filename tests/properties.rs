@@ -458,7 +458,7 @@ proptest! {
         prop_assert_eq!(Report::new(&out).to_json(), Report::new(&again).to_json());
         // M1: the metrics add up to the ledger's counts.
         let m = again.metrics.as_ref().ok_or_else(|| TestCaseError::fail("no metrics"))?;
-        let delivered: f64 = m.series(firehose_sim::metrics::Slot::Delivered).iter().sum();
+        let delivered: f64 = m.series(firehose_sim::outcome::metrics::Slot::Delivered).iter().sum();
         prop_assert_eq!(delivered as u64, r.delivered);
         let incoming = m.total("IncomingRecords").unwrap_or(0.0) as u64;
         if !s.faults.iter().any(|f| matches!(f, Fault::AckLost { target: Target::Ingest, .. })) {

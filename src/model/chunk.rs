@@ -90,6 +90,30 @@ impl Chunk {
     }
 }
 
+impl crate::outcome::ledger::RecordRun for Chunk {
+    fn first_id(&self) -> u64 {
+        self.first_id
+    }
+    fn count(&self) -> u32 {
+        self.count
+    }
+    fn ingest(&self) -> SimTime {
+        self.ingest
+    }
+    fn is_copy(&self) -> bool {
+        Chunk::is_copy(self)
+    }
+    fn is_settled(&self) -> bool {
+        Chunk::is_settled(self)
+    }
+    fn is_unsettled(&self) -> bool {
+        Chunk::is_unsettled(self)
+    }
+    fn mark_settled(&mut self) {
+        Chunk::mark_settled(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

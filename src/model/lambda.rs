@@ -4,7 +4,7 @@ use super::Chunk;
 use super::buffer::Buffer;
 use super::faults::FaultSet;
 use crate::engine::{SimDuration, SimTime};
-use crate::ledger::{DurationHistogram, DurationSummary};
+use crate::outcome::ledger::{DurationHistogram, DurationSummary};
 use crate::scenario::{LambdaService, LambdaTransform, MIB, TimeDist};
 use rand::RngExt;
 use rand_chacha::ChaCha8Rng;

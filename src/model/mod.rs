@@ -2,7 +2,7 @@
 //! delivery with retries and head-of-line blocking (S1-S2), and the retention window (I4).
 //!
 //! [`simulate`] runs a scenario to its end and returns a [`RunOutput`]. Records move as
-//! [`Chunk`]s; the [`crate::ledger::Ledger`] settles them.
+//! [`Chunk`]s; the [`crate::outcome::ledger::Ledger`] settles them.
 
 pub mod buffer;
 pub mod chunk;
@@ -25,7 +25,7 @@ pub use stream::simulate;
 pub use trace::{FlushReason, Outcome, TraceEvent};
 
 use crate::engine::SimDuration;
-use crate::ledger::{DurationSummary, RecordCounts};
+use crate::outcome::ledger::{DurationSummary, RecordCounts};
 use crate::scenario::Scenario;
 use serde::Serialize;
 
@@ -115,7 +115,7 @@ pub struct RunOutput {
     /// The trace, when asked for.
     pub trace: Vec<TraceEvent>,
     /// The per-minute metrics, when asked for.
-    pub metrics: Option<crate::metrics::MetricSeries>,
+    pub metrics: Option<crate::outcome::metrics::MetricSeries>,
     /// The latency distribution as (seconds, fraction of delivered records at or below).
     pub latency_cdf: Vec<(f64, f64)>,
     /// Events handled (each `PutRecordBatch` call counts as one).

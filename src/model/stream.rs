@@ -13,8 +13,8 @@ use super::source::Producer;
 use super::trace::{FlushReason, Outcome, TraceEvent};
 use super::{BackupReport, CallCounts, Calls, Chunk, RunOptions, RunOutput};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
-use crate::ledger::Ledger;
-use crate::metrics::{Components, Recorder, Slot};
+use crate::outcome::ledger::Ledger;
+use crate::outcome::metrics::{Components, Recorder, Slot};
 use crate::scenario::{BackupMode, Destination, MIB, Scenario, Source, Target, Transform};
 
 enum Event {

@@ -31,11 +31,11 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
     write("report.md", &md)
 }
 
-use crate::ledger::{DurationSummary, RecordCounts};
 use crate::model::{
     BackupReport, BulkCalls, CallCounts, LambdaReport, OpenSearchReport, RedshiftCalls,
     RedshiftReport, RunOutput,
 };
+use crate::outcome::ledger::{DurationSummary, RecordCounts};
 use serde::Serialize;
 
 /// `calls.put_record_batch`.

@@ -1,8 +1,8 @@
 //! The four charts of a run: records per minute with fault windows, DataFreshness, the latency
 //! distribution and the record fates.
 
-use crate::metrics::Slot;
 use crate::model::RunOutput;
+use crate::outcome::metrics::Slot;
 use crate::plot::{Chart, Line, Plot};
 
 /// The charts of a run (the first two need the run's metrics).

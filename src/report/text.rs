@@ -2,8 +2,8 @@
 
 use super::{Report, fate_rows};
 use crate::engine::SimDuration;
-use crate::ledger::DurationSummary;
 use crate::model::RunOutput;
+use crate::outcome::ledger::DurationSummary;
 use crate::scenario::{
     BackupMode, Destination, Fault, Quota, Rate, Scenario, SizeDist, Source, TimeDist, Transform,
 };
@@ -259,7 +259,7 @@ fn summary_table(d: &DurationSummary) -> String {
 }
 
 /// One sentence on what happened to the data.
-fn verdict(r: &crate::ledger::RecordCounts, p99: f64) -> String {
+fn verdict(r: &crate::outcome::ledger::RecordCounts, p99: f64) -> String {
     let lost = if r.lost == 0 {
         "Nothing lost".to_string()
     } else {

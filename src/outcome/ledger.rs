@@ -2,10 +2,28 @@
 //! (latency, count) pairs, so memory never grows with the records simulated.
 
 use crate::engine::{SimDuration, SimTime};
-use crate::model::Chunk;
-use crate::ranges::{IdState, IdStates, OtherFate};
+use crate::outcome::ranges::{IdState, IdStates, OtherFate};
 use hdrhistogram::Histogram;
 use serde::Serialize;
+
+/// A run of consecutive records that entered the stream together: what the ledger settles.
+/// The model's chunks implement it, so the ledger needs nothing of the model.
+pub trait RecordRun {
+    /// Id of the first record.
+    fn first_id(&self) -> u64;
+    /// Records in the run.
+    fn count(&self) -> u32;
+    /// When the stream accepted them.
+    fn ingest(&self) -> SimTime;
+    /// True for a copy resent after a lost acknowledgement (F3): it adds only `duplicates`.
+    fn is_copy(&self) -> bool;
+    /// True once the records have their fate.
+    fn is_settled(&self) -> bool;
+    /// True for originals that still await a fate.
+    fn is_unsettled(&self) -> bool;
+    /// Marks the records as settled.
+    fn mark_settled(&mut self);
+}
 
 /// Counts of record fates (F1-F3), in the order of the JSON report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -173,11 +191,11 @@ impl Ledger {
     }
 
     /// The stream accepted `c` at `now`, first tried at `first_try`.
-    pub fn ingested(&mut self, c: &Chunk, first_try: SimTime, now: SimTime, resent: bool) {
+    pub fn ingested(&mut self, c: &impl RecordRun, first_try: SimTime, now: SimTime, resent: bool) {
         if c.is_copy() {
             return;
         }
-        let n = u64::from(c.count);
+        let n = u64::from(c.count());
         self.accepted += n;
         self.producer_wait.record(now.since(first_try), n);
         if resent {
@@ -186,20 +204,20 @@ impl Ledger {
     }
 
     /// The producer gave up on `c`.
-    pub fn rejected(&mut self, c: &Chunk) {
+    pub fn rejected(&mut self, c: &impl RecordRun) {
         if !c.is_copy() {
-            self.counts.rejected += u64::from(c.count);
+            self.counts.rejected += u64::from(c.count());
         }
     }
 
     /// A producer resends `c`'s records as a copy (`AckLost` on ingest): from now on, the
     /// first of the original and its copies to reach the destination makes them `delivered`.
-    pub fn copied(&mut self, c: &Chunk) {
+    pub fn copied(&mut self, c: &impl RecordRun) {
         self.copies.fill(Self::ids(c), IdState::Pending);
     }
 
-    fn ids(c: &Chunk) -> std::ops::Range<u64> {
-        c.first_id..c.first_id + u64::from(c.count)
+    fn ids(c: &impl RecordRun) -> std::ops::Range<u64> {
+        c.first_id()..c.first_id() + u64::from(c.count())
     }
 
     fn first_delivery(&mut self, age: SimDuration, n: u64) {
@@ -214,9 +232,9 @@ impl Ledger {
     /// were delivered before (F3). A resent copy delivers a record whose original ended in
     /// another fate (F1: delivered at least once). Returns the records delivered for the
     /// first time.
-    pub fn delivered(&mut self, c: &mut Chunk, now: SimTime) -> u64 {
-        let n = u64::from(c.count);
-        let age = now.since(c.ingest);
+    pub fn delivered(&mut self, c: &mut impl RecordRun, now: SimTime) -> u64 {
+        let n = u64::from(c.count());
+        let age = now.since(c.ingest());
         if c.is_settled() {
             self.counts.duplicates += n;
             return 0;
@@ -267,8 +285,8 @@ impl Ledger {
 
     /// How many of original `c`'s records take `fate`: those a copy already delivered keep
     /// `delivered`.
-    fn other_fate(&mut self, c: &Chunk, fate: OtherFate) -> u64 {
-        let n = u64::from(c.count);
+    fn other_fate(&mut self, c: &impl RecordRun, fate: OtherFate) -> u64 {
+        let n = u64::from(c.count());
         if self.copies.is_empty() {
             return n;
         }
@@ -284,51 +302,51 @@ impl Ledger {
     }
 
     /// The transform answered `Dropped` for `c` at `now` (L4).
-    pub fn dropped(&mut self, c: &Chunk, now: SimTime) {
+    pub fn dropped(&mut self, c: &impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
             self.counts.dropped += self.other_fate(c, OtherFate::Dropped);
-            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
         }
     }
 
     /// `c` was written to S3 under the `processing-failed` prefix at `now` (L3, T11). A
     /// repeated write (lost acknowledgement) changes nothing.
-    pub fn processing_failed(&mut self, c: &mut Chunk, now: SimTime) {
+    pub fn processing_failed(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
             self.counts.processing_failed += self.other_fate(c, OtherFate::ProcessingFailed);
-            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
             c.mark_settled();
         }
     }
 
     /// The destination gave up on `c` at `now` (R4, E3): its records are in S3.
-    pub fn skipped(&mut self, c: &mut Chunk, now: SimTime) {
+    pub fn skipped(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
             self.counts.skipped += self.other_fate(c, OtherFate::Skipped);
-            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
             c.mark_settled();
         }
     }
 
     /// `c` outlived the retention window at `now` (I4); records already delivered keep their
     /// fate.
-    pub fn expired(&mut self, c: &Chunk, now: SimTime) {
+    pub fn expired(&mut self, c: &impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
             self.counts.expired += self.other_fate(c, OtherFate::Expired);
-            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
         }
     }
 
     /// `c` was still unsettled at the end `now`, having entered the stream.
-    pub fn in_stream_at_end(&mut self, c: &Chunk, now: SimTime) {
+    pub fn in_stream_at_end(&mut self, c: &impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
             self.counts.in_flight += self.other_fate(c, OtherFate::InFlight);
-            self.freshness_max = self.freshness_max.max(now.since(c.ingest));
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
         }
     }
 
     /// `c` was still with its producer (not yet accepted) at the end.
-    pub fn with_producer_at_end(&mut self, c: &Chunk) {
+    pub fn with_producer_at_end(&mut self, c: &impl RecordRun) {
         if c.is_unsettled() {
             let n = self.other_fate(c, OtherFate::InFlight);
             self.counts.in_flight += n;
