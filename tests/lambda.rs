@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use firehose_sim::RunOutput;
-use firehose_sim::model::{BufferId, FlushReason, InvokeOutcome, TraceEvent};
+use firehose_sim::model::{BufferId, FlushReason, Outcome, Stage, TraceEvent};
 
 /// A scenario with a Lambda transform: `rate` records/s in calls of `rpc` records of `bytes`
 /// bytes; `transform` and `lambda` are the insides of `Lambda(...)` and `services.lambda`.
@@ -29,22 +29,9 @@ Scenario(
     )
 }
 
-/// Lambda attempts as (batch, attempt, start us, end us, outcome).
-fn attempts(out: &RunOutput) -> Vec<(u64, u32, u64, u64, InvokeOutcome)> {
-    out.trace
-        .iter()
-        .filter_map(|e| match e {
-            TraceEvent::LambdaAttempt {
-                batch,
-                attempt,
-                start,
-                end,
-                outcome,
-                ..
-            } => Some((*batch, *attempt, start.0, end.0, *outcome)),
-            _ => None,
-        })
-        .collect()
+/// Lambda attempts as (batch, attempt, start us, end us, records, outcome).
+fn invocations(out: &RunOutput) -> Vec<(u64, u32, u64, u64, u64, Outcome)> {
+    attempts(out, Stage::Lambda)
 }
 
 const ALWAYS_FAILS: &str = r#"faults: [Outage(target: Lambda)],"#;
@@ -102,11 +89,11 @@ fn l2_timeout_fails_every_attempt_only_when_longer() {
         ))
     };
     let over = run("1001ms");
-    let a = attempts(&over);
+    let a = invocations(&over);
     assert!(!a.is_empty());
     assert!(
         a.iter()
-            .all(|x| x.4 == InvokeOutcome::Timeout && x.3 - x.2 == s(1.0))
+            .all(|x| x.5 == Outcome::Timeout && x.3 - x.2 == s(1.0))
     );
     assert_eq!(
         over.lambda.as_ref().unwrap().failures.timeout,
@@ -206,7 +193,7 @@ fn l5_concurrency_limit_makes_flushes_wait_in_order() {
     );
     assert!(long.latency.p99 > 1.5 * short.latency.p99);
     // Flushes are served in order: attempt start times follow batch ids.
-    let a = attempts(&long);
+    let a = invocations(&long);
     assert!(a.windows(2).all(|p| p[0].0 < p[1].0 && p[0].3 <= p[1].2));
     let (short, long) = (slow_function("10m", 20), slow_function("20m", 20));
     assert_eq!(w(&long).max, 0.0);
@@ -227,7 +214,7 @@ fn t9_a_batch_keeps_its_slot_through_retries() {
         r#"duration: Fixed("100ms"), concurrency: 1, retry_delay: "2s""#,
         r#"faults: [Errors(target: Lambda, probability: 1.0, until: "30s")],"#,
     ));
-    let a = attempts(&out);
+    let a = invocations(&out);
     let first: Vec<_> = a.iter().filter(|x| x.0 == a[0].0).collect();
     assert_eq!(first.len(), 4);
     // Attempts at 1.0, 3.1, 5.2, 7.3 s (100 ms each, then 2 s pauses).

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use firehose_sim::RunOutput;
-use firehose_sim::model::{Outcome, TraceEvent};
+use firehose_sim::model::{Outcome, Stage};
 
 /// An OpenSearch scenario: 10 records/s in calls of 10 records of 1,000 B, a 60 s buffer, the
 /// given destination fields, services and faults.
@@ -22,20 +22,7 @@ Scenario(
 
 /// Bulk attempts as (request, attempt, start us, end us, records, outcome).
 fn bulks(out: &RunOutput) -> Vec<(u64, u32, u64, u64, u64, Outcome)> {
-    out.trace
-        .iter()
-        .filter_map(|e| match e {
-            TraceEvent::BulkAttempt {
-                batch,
-                attempt,
-                start,
-                end,
-                records,
-                outcome,
-            } => Some((*batch, *attempt, start.0, end.0, *records, *outcome)),
-            _ => None,
-        })
-        .collect()
+    attempts(out, Stage::OpenSearchBulk)
 }
 
 const FIXED_BULK: &str = r#"opensearch: (bulk_time: (base: "1s", per_mib: "0s"))"#;
@@ -123,7 +110,7 @@ fn e2_request_timeout_fails_slow_requests() {
     let b = bulks(&out);
     assert!(
         b.iter()
-            .all(|x| x.3 - x.2 == s(1.0) && x.5 == Outcome::Failed)
+            .all(|x| x.3 - x.2 == s(1.0) && x.5 == Outcome::Timeout)
     );
     assert_eq!(
         out.opensearch.as_ref().unwrap().timeouts,

@@ -3,7 +3,7 @@
 mod common;
 use common::*;
 use firehose_sim::RunOutput;
-use firehose_sim::model::{Outcome, TraceEvent};
+use firehose_sim::model::{Outcome, Stage};
 
 /// A Redshift scenario: 10 records/s in calls of 10 records of 1,000 B, a 60 s intermediate
 /// buffer, the given retry duration, COPY time and faults.
@@ -25,20 +25,7 @@ const FAST_COPY: &str = r#"(copy_time: (base: "1s", per_mib: "0s"))"#;
 
 /// COPY attempts as (batch, attempt, start us, end us, records, outcome).
 fn copies(out: &RunOutput) -> Vec<(u64, u32, u64, u64, u64, Outcome)> {
-    out.trace
-        .iter()
-        .filter_map(|e| match e {
-            TraceEvent::CopyAttempt {
-                batch,
-                attempt,
-                start,
-                end,
-                records,
-                outcome,
-            } => Some((*batch, *attempt, start.0, end.0, *records, *outcome)),
-            _ => None,
-        })
-        .collect()
+    attempts(out, Stage::RedshiftCopy)
 }
 
 /// Attempts per batch, in batch order.

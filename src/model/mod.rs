@@ -1,28 +1,34 @@
-//! The Firehose model: producers and the stream's quotas (I1-I3), the buffer (B1-B3), S3
-//! delivery with retries and head-of-line blocking (S1-S2), and the retention window (I4).
+//! The Firehose model, as stages that share one delivery loop.
+//!
+//! - [`sources`]: where records come from (Direct PUT producers and the stream's quotas,
+//!   I1-I3).
+//! - `pipeline`: builds the stages from a scenario, owns the event loop, routes events and
+//!   typed hand-offs between stages; it holds no rule of any single component.
+//! - `delivery`: the one head-of-line attempt loop every service call runs on (T3, T5, T8,
+//!   T12, X1), with its trace and metrics hooks; `retry`: the retry policies (S1, R3, E2, H5,
+//!   L2).
+//! - [`stages`]: buffer, lambda, s3, redshift, opensearch, each stating what differs.
 //!
 //! [`simulate`] runs a scenario to its end and returns a [`RunOutput`]. Records move as
 //! [`Chunk`]s; the [`crate::outcome::ledger::Ledger`] settles them.
 
-pub mod buffer;
 pub mod chunk;
+pub(crate) mod delivery;
 pub mod faults;
-mod ingest;
-pub mod lambda;
-pub mod opensearch;
-pub mod redshift;
-mod s3;
-pub mod source;
-mod stream;
+pub(crate) mod pipeline;
+pub(crate) mod retry;
+pub mod sources;
+pub mod stages;
 pub mod trace;
 
-pub use buffer::BufferId;
 pub use chunk::Chunk;
-pub use lambda::{InvokeOutcome, LambdaReport};
-pub use opensearch::{BulkCalls, OpenSearchReport};
-pub use redshift::{RedshiftCalls, RedshiftReport};
-pub use stream::simulate;
-pub use trace::{FlushReason, Outcome, TraceEvent};
+pub use faults::FaultSet;
+pub use pipeline::simulate;
+pub use stages::buffer::BufferId;
+pub use stages::lambda::LambdaReport;
+pub use stages::opensearch::{BulkCalls, OpenSearchReport};
+pub use stages::redshift::{RedshiftCalls, RedshiftReport};
+pub use trace::{Attempt, FlushReason, Outcome, Stage, TraceEvent};
 
 use crate::engine::SimDuration;
 use crate::outcome::ledger::{DurationSummary, RecordCounts};

@@ -1,7 +1,7 @@
-//! An optional trace of what happened when: buffer flushes, S3 attempts and expiries.
+//! An optional trace of what happened when: buffer flushes, attempts of every service call,
+//! and expiries.
 
-use super::buffer::BufferId;
-use super::lambda::InvokeOutcome;
+use super::stages::buffer::BufferId;
 use crate::engine::SimTime;
 use serde::Serialize;
 
@@ -21,10 +21,57 @@ pub enum FlushReason {
 pub enum Outcome {
     /// Succeeded and acknowledged.
     Ok,
-    /// Failed.
+    /// Failed: the service errored or was down (`Outage`, `Errors`).
     Failed,
     /// Succeeded at the target, reported failed (`AckLost`).
     AckLost,
+    /// Ran past its timeout and failed at the timeout (T8).
+    Timeout,
+    /// Refused at once because the concurrency in force was used up (Lambda, `Throttle`).
+    Throttled,
+    /// The response was over the limit (Lambda's 6 MB, L1).
+    ResponseTooLarge,
+}
+
+impl Outcome {
+    /// True when the call did its work at the target (`Ok` or `AckLost`).
+    pub fn reached_target(self) -> bool {
+        matches!(self, Outcome::Ok | Outcome::AckLost)
+    }
+}
+
+/// The service call an attempt was made to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Stage {
+    /// A Lambda invocation (L1-L5).
+    Lambda,
+    /// A PUT to the stream's bucket (T11).
+    S3,
+    /// A PUT to the source record backup bucket (L6).
+    BackupS3,
+    /// A Redshift COPY (R2-R5).
+    RedshiftCopy,
+    /// An OpenSearch bulk request (E1-E3).
+    OpenSearchBulk,
+}
+
+/// One attempt of a batch, as the shared attempt loop traces it for every stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    /// The service called.
+    pub stage: Stage,
+    /// Batch id.
+    pub batch: u64,
+    /// 1 for the first attempt.
+    pub attempt: u32,
+    /// Start time.
+    pub start: SimTime,
+    /// End time.
+    pub end: SimTime,
+    /// Records carried.
+    pub records: u64,
+    /// How it ended.
+    pub outcome: Outcome,
 }
 
 /// One traced happening.
@@ -45,68 +92,8 @@ pub enum TraceEvent {
         /// Why.
         reason: FlushReason,
     },
-    /// An S3 PUT attempt of batch `batch`.
-    S3Attempt {
-        /// True for the backup bucket (L6), false for the stream's bucket.
-        backup: bool,
-        /// Batch id.
-        batch: u64,
-        /// 1 for the first attempt.
-        attempt: u32,
-        /// Start time.
-        start: SimTime,
-        /// End time.
-        end: SimTime,
-        /// Records carried.
-        records: u64,
-        /// How it ended.
-        outcome: Outcome,
-    },
-    /// An invocation attempt of Lambda batch `batch`.
-    LambdaAttempt {
-        /// Batch id.
-        batch: u64,
-        /// 1 for the first attempt.
-        attempt: u32,
-        /// Start time.
-        start: SimTime,
-        /// End time.
-        end: SimTime,
-        /// Records carried.
-        records: u64,
-        /// How it ended.
-        outcome: InvokeOutcome,
-    },
-    /// A Redshift COPY attempt of batch `batch`.
-    CopyAttempt {
-        /// Batch id.
-        batch: u64,
-        /// 1 for the first attempt.
-        attempt: u32,
-        /// Start time.
-        start: SimTime,
-        /// End time.
-        end: SimTime,
-        /// Records carried.
-        records: u64,
-        /// How it ended.
-        outcome: Outcome,
-    },
-    /// An OpenSearch bulk request attempt of batch `batch`.
-    BulkAttempt {
-        /// Batch id.
-        batch: u64,
-        /// 1 for the first attempt.
-        attempt: u32,
-        /// Start time.
-        start: SimTime,
-        /// End time.
-        end: SimTime,
-        /// Records carried.
-        records: u64,
-        /// How it ended (a timeout is `Failed`).
-        outcome: Outcome,
-    },
+    /// An attempt of a service call.
+    Attempt(Attempt),
     /// Records of batch `batch` expired at the start of an attempt (T12).
     Expired {
         /// When.
@@ -118,4 +105,14 @@ pub enum TraceEvent {
         /// The latest ingest time among them.
         newest_ingest: SimTime,
     },
+}
+
+impl TraceEvent {
+    /// The attempt this event records, if it is one.
+    pub fn attempt(&self) -> Option<&Attempt> {
+        match self {
+            TraceEvent::Attempt(a) => Some(a),
+            _ => None,
+        }
+    }
 }

@@ -1,7 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
-use firehose_sim::model::{Outcome, TraceEvent};
+use firehose_sim::model::{Outcome, Stage, TraceEvent};
 use firehose_sim::scenario::{self, Scenario};
 use firehose_sim::{RunOptions, RunOutput, simulate};
 
@@ -55,21 +55,22 @@ Scenario(
     )
 }
 
-/// S3 attempts as (batch, attempt, start us, end us, outcome).
-pub fn s3_attempts(out: &RunOutput) -> Vec<(u64, u32, u64, u64, Outcome)> {
+/// Attempts of one stage's calls as (batch, attempt, start us, end us, records, outcome), in
+/// the order they ended.
+pub fn attempts(out: &RunOutput, stage: Stage) -> Vec<(u64, u32, u64, u64, u64, Outcome)> {
     out.trace
         .iter()
-        .filter_map(|e| match e {
-            TraceEvent::S3Attempt {
-                batch,
-                attempt,
-                start,
-                end,
-                outcome,
-                ..
-            } => Some((*batch, *attempt, start.0, end.0, *outcome)),
-            _ => None,
-        })
+        .filter_map(TraceEvent::attempt)
+        .filter(|a| a.stage == stage)
+        .map(|a| (a.batch, a.attempt, a.start.0, a.end.0, a.records, a.outcome))
+        .collect()
+}
+
+/// Attempts of the stream's bucket as (batch, attempt, start us, end us, outcome).
+pub fn s3_attempts(out: &RunOutput) -> Vec<(u64, u32, u64, u64, Outcome)> {
+    attempts(out, Stage::S3)
+        .into_iter()
+        .map(|a| (a.0, a.1, a.2, a.3, a.5))
         .collect()
 }
 

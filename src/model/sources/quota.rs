@@ -1,14 +1,14 @@
 //! The stream's ingest endpoint: per-second quota windows (I2, T6).
 
-use super::Chunk;
-use super::faults::FaultSet;
 use crate::engine::SimTime;
 use crate::engine::time::MICROS_PER_SEC;
+use crate::model::chunk::Chunk;
+use crate::model::faults::FaultSet;
 use crate::scenario::{CallTime, QuotaLimits};
 use rand_chacha::ChaCha8Rng;
 
 /// The stream's per-second quotas (I2, T6).
-pub(super) struct Ingest {
+pub(crate) struct Ingest {
     pub limits: QuotaLimits,
     pub window_end: u64,
     pub records_left: u64,

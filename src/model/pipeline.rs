@@ -1,0 +1,433 @@
+//! The pipeline: builds the stages from a scenario, owns the event loop, and routes events
+//! and hand-offs between stages. It holds no rule of any single component: stages hand work
+//! to each other only through typed [`Handoff`]s, which are routed depth first, in the order
+//! they were made, so a hand-off happens at the point of the stage's work that made it.
+
+use super::chunk::Chunk;
+use super::delivery::Batch;
+use super::faults::FaultSet;
+use super::sources::Intake;
+use super::sources::direct_put::{DirectPutSource, SourceEvent};
+use super::stages::Destination;
+use super::stages::buffer::{Added, BufferId, Buffers};
+use super::stages::lambda::LambdaStage;
+use super::stages::opensearch::OpenSearchStage;
+use super::stages::redshift::RedshiftStage;
+use super::stages::s3::{Bucket, Kind, Object, S3Destination, Writer};
+use super::trace::TraceEvent;
+use super::{BackupReport, Calls, RunOptions, RunOutput};
+use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
+use crate::outcome::ledger::Ledger;
+use crate::outcome::metrics::{Components, Recorder, Slot};
+use crate::scenario::{self, BackupMode, Scenario, Target, Transform};
+
+/// What the event queue holds.
+pub(crate) enum Event {
+    /// A source's event (calls, resends, call ends).
+    Source(SourceEvent),
+    /// A buffer opened as generation `gen` reaches its interval (B1, B2).
+    BufferDeadline(BufferId, u64),
+    /// The attempt in progress of a call ends.
+    AttemptEnd(Call),
+    /// A call is tried again.
+    Retry(Call),
+    /// Minute `n` ends: sample what is sampled (M1 `DataFreshness`).
+    MinuteEnd(usize),
+}
+
+/// Which call an attempt event belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Call {
+    /// Lambda invocation `id`.
+    Lambda(u64),
+    /// The head object of a bucket's writer.
+    Writer(Bucket),
+    /// The destination's call in progress (COPY, bulk request).
+    Destination,
+}
+
+/// A stage that can be asked to go on with its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// Lambda starts waiting invocations while slots are free (L5).
+    Lambda,
+    /// A bucket's writer starts its head object.
+    Writer(Bucket),
+    /// The destination starts its next batch.
+    Destination,
+}
+
+/// An object a destination handed to S3 was written, or its records all expired before it
+/// could be (T10, T12).
+pub(crate) struct Notice {
+    /// The object.
+    pub object: Object,
+    /// True when written, false when dropped empty.
+    pub written: bool,
+}
+
+/// Work one stage hands to another.
+pub(crate) enum Handoff {
+    /// An object for a bucket's writer (T11).
+    Object(Bucket, Object),
+    /// Records entering a buffer as one unit (T2, T9).
+    Buffer(BufferId, Vec<Chunk>),
+    /// News for the destination of an object it handed to S3.
+    Notice(Notice),
+    /// A stage goes on (a slot was freed, an object was written).
+    Resume(Resume),
+}
+
+/// Hand-offs a stage made, in order.
+pub(crate) type Handoffs = Vec<Handoff>;
+
+/// What every stage shares: the clock, the queue, the ledger, the trace and the metrics.
+pub(crate) struct Ctx {
+    /// Now.
+    pub now: SimTime,
+    /// The end of the run (T1: nothing happens at or after it).
+    pub end: SimTime,
+    /// The event queue.
+    pub queue: EventQueue<Event>,
+    /// Record fates.
+    pub ledger: Ledger,
+    /// The retention window (I4).
+    pub retention: SimDuration,
+    /// The trace, when kept.
+    pub trace: Option<Vec<TraceEvent>>,
+    /// The per-minute metrics, when collected.
+    pub metrics: Option<Recorder>,
+    /// Id of the next batch.
+    pub next_batch: u64,
+    /// Events handled.
+    pub events: u64,
+}
+
+impl Ctx {
+    /// Adds to a metric when metrics are collected.
+    pub(crate) fn metric(&mut self, slot: Slot, v: f64) {
+        if let Some(m) = &mut self.metrics {
+            m.add(self.now, slot, v);
+        }
+    }
+
+    /// Records a trace event when a trace is kept.
+    pub(crate) fn trace(&mut self, event: impl FnOnce() -> TraceEvent) {
+        if let Some(t) = &mut self.trace {
+            t.push(event());
+        }
+    }
+
+    /// A new batch id.
+    pub(crate) fn batch_id(&mut self) -> u64 {
+        let id = self.next_batch;
+        self.next_batch += 1;
+        id
+    }
+}
+
+/// Every stage after the source.
+pub(crate) struct Stages {
+    /// Shared state.
+    pub ctx: Ctx,
+    buffers: Buffers,
+    lambda: Option<LambdaStage>,
+    main: Writer,
+    backup: Writer,
+    destination: Box<dyn Destination>,
+}
+
+/// Runs `scenario` to its end.
+pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, String> {
+    let mut scenario = scenario.clone();
+    if let Some(seed) = opts.seed {
+        scenario.seed = seed;
+    }
+    let streams = RngStreams::new(scenario.seed);
+    let source = DirectPutSource::new(&scenario, &streams);
+    let lambda = scenario.transform.as_ref().map(|t| match t {
+        Transform::Lambda(t) => LambdaStage::new(
+            t,
+            &scenario.services.lambda,
+            FaultSet::for_target(&scenario.faults, Target::Lambda),
+            streams.stream("lambda"),
+            streams.stream("lambda/results"),
+        ),
+    });
+    let (backup_mode, _) = scenario.destination.backup();
+    let destination: Box<dyn Destination> = match &scenario.destination {
+        scenario::Destination::S3(_) => Box::new(S3Destination),
+        scenario::Destination::Redshift(r) => Box::new(RedshiftStage::new(r, &scenario, &streams)),
+        scenario::Destination::OpenSearch(d) => {
+            Box::new(OpenSearchStage::new(d, &scenario, &streams))
+        }
+    };
+    let mut stages = Stages {
+        ctx: Ctx {
+            now: SimTime::ZERO,
+            end: SimTime(scenario.duration.0),
+            queue: EventQueue::new(),
+            ledger: Ledger::default(),
+            retention: scenario.stream.retention,
+            trace: opts.trace.then(Vec::new),
+            metrics: opts.metrics.then(Recorder::default),
+            next_batch: 1,
+            events: 0,
+        },
+        buffers: Buffers::new(&scenario, lambda.as_ref().map(|l| l.buffer_hints)),
+        lambda,
+        main: Writer::new(&scenario, Bucket::Main, streams.stream("s3")),
+        backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
+        destination,
+    };
+    let has_backup = backup_mode == BackupMode::Enabled;
+    if stages.ctx.metrics.is_some() {
+        stages
+            .ctx
+            .queue
+            .push(SimTime(60_000_000), Event::MinuteEnd(0));
+    }
+    let mut source = source;
+    source.start(&mut stages.ctx);
+    run(&mut source, &mut stages);
+    finish(source, stages, scenario, has_backup)
+}
+
+fn run(source: &mut DirectPutSource, stages: &mut Stages) {
+    while let Some(t) = stages.ctx.queue.peek_time() {
+        if t >= stages.ctx.end {
+            break;
+        }
+        let Some((t, event)) = stages.ctx.queue.pop() else {
+            break;
+        };
+        stages.ctx.now = t;
+        stages.ctx.events += 1;
+        match event {
+            Event::Source(e) => source.handle(e, stages),
+            Event::BufferDeadline(id, generation) => {
+                if let Some(batch) = stages.buffers.deadline(&mut stages.ctx, id, generation) {
+                    stages.flushed(id, batch);
+                }
+            }
+            Event::AttemptEnd(call) => {
+                let hs = match call {
+                    Call::Lambda(id) => stages.lambda_mut().map(|(l, ctx)| l.attempt_end(ctx, id)),
+                    Call::Writer(b) => {
+                        let (w, ctx) = stages.writer(b);
+                        Some(w.attempt_end(ctx))
+                    }
+                    Call::Destination => Some(stages.destination.attempt_end(&mut stages.ctx)),
+                };
+                stages.route(hs.unwrap_or_default());
+            }
+            Event::Retry(call) => {
+                let hs = match call {
+                    Call::Lambda(id) => stages.lambda_mut().map(|(l, ctx)| l.retry(ctx, id)),
+                    Call::Writer(b) => {
+                        let (w, ctx) = stages.writer(b);
+                        Some(w.start(ctx))
+                    }
+                    Call::Destination => Some(stages.destination.retry(&mut stages.ctx)),
+                };
+                stages.route(hs.unwrap_or_default());
+            }
+            Event::MinuteEnd(n) => {
+                let now = stages.ctx.now;
+                let age = stages
+                    .oldest_pending()
+                    .map_or(0.0, |t| now.since(t).as_secs_f64());
+                if let Some(m) = &mut stages.ctx.metrics {
+                    m.set(n, Slot::Freshness, age);
+                }
+                stages
+                    .ctx
+                    .queue
+                    .push(now + SimDuration::from_secs(60), Event::MinuteEnd(n + 1));
+            }
+        }
+    }
+}
+
+impl Intake for Stages {
+    fn ctx(&mut self) -> &mut Ctx {
+        &mut self.ctx
+    }
+
+    fn accept(&mut self, accepted: &[Chunk]) {
+        let (backup, next) = self.buffers.intake(self.ctx.now, accepted);
+        if let Some(added) = backup {
+            self.after_add(BufferId::Backup, added);
+        }
+        self.after_add(next.0, next.1);
+    }
+}
+
+impl Stages {
+    fn lambda_mut(&mut self) -> Option<(&mut LambdaStage, &mut Ctx)> {
+        self.lambda.as_mut().map(|l| (l, &mut self.ctx))
+    }
+
+    fn writer(&mut self, b: Bucket) -> (&mut Writer, &mut Ctx) {
+        let w = match b {
+            Bucket::Main => &mut self.main,
+            Bucket::Backup => &mut self.backup,
+        };
+        (w, &mut self.ctx)
+    }
+
+    /// A buffer took a unit: its deadline is set and a flush it calls for happens (B1, T2).
+    fn after_add(&mut self, id: BufferId, added: Added) {
+        if let Some(batch) = self.buffers.after_add(&mut self.ctx, id, added) {
+            self.flushed(id, batch);
+        }
+    }
+
+    /// A buffer flushed: the batch goes to the stage behind that buffer.
+    fn flushed(&mut self, id: BufferId, batch: Batch) {
+        let hs = match id {
+            BufferId::Lambda => match &mut self.lambda {
+                Some(l) => l.invoke(&mut self.ctx, batch),
+                None => Vec::new(),
+            },
+            BufferId::Destination => self.destination.accept(&mut self.ctx, batch),
+            BufferId::Backup => {
+                let object = Object::new(batch, Kind::Backup);
+                self.backup.enqueue(&mut self.ctx, object)
+            }
+        };
+        self.route(hs);
+    }
+
+    /// Routes hand-offs depth first, in order.
+    fn route(&mut self, hs: Handoffs) {
+        for h in hs {
+            let more = match h {
+                Handoff::Object(b, object) => {
+                    let (w, ctx) = self.writer(b);
+                    w.enqueue(ctx, object)
+                }
+                Handoff::Buffer(id, chunks) => {
+                    let added = self.buffers.add(id, chunks);
+                    self.after_add(id, added);
+                    Vec::new()
+                }
+                Handoff::Notice(n) => self.destination.notice(&mut self.ctx, n),
+                Handoff::Resume(Resume::Lambda) => match &mut self.lambda {
+                    Some(l) => l.start_waiting(&mut self.ctx),
+                    None => Vec::new(),
+                },
+                Handoff::Resume(Resume::Writer(b)) => {
+                    let (w, ctx) = self.writer(b);
+                    w.start(ctx)
+                }
+                Handoff::Resume(Resume::Destination) => self.destination.resume(&mut self.ctx),
+            };
+            self.route(more);
+        }
+    }
+
+    /// The ingest time of the oldest record in the stream that has no fate yet (M1
+    /// `DataFreshness`).
+    fn oldest_pending(&self) -> Option<SimTime> {
+        [
+            self.buffers.oldest_pending(),
+            self.main.oldest_pending(),
+            self.lambda.as_ref().and_then(|l| l.oldest_pending()),
+            self.destination.oldest_pending(),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
+/// Settles what is still in the stream at the end, checks conservation (F2) and builds the
+/// output.
+fn finish(
+    source: DirectPutSource,
+    stages: Stages,
+    scenario: Scenario,
+    has_backup: bool,
+) -> Result<RunOutput, String> {
+    let Stages {
+        mut ctx,
+        buffers,
+        lambda,
+        main,
+        backup,
+        destination,
+    } = stages;
+    let end = ctx.end;
+    {
+        let ledger = &mut ctx.ledger;
+        let mut in_stream = |c: &Chunk| ledger.in_stream_at_end(c, end);
+        buffers.settle_at_end(&mut in_stream);
+        main.settle_at_end(&mut in_stream);
+        destination.settle_at_end(&mut in_stream);
+        if let Some(l) = &lambda {
+            l.settle_at_end(&mut in_stream);
+        }
+    }
+    let queue_events = ctx.queue.popped();
+    while let Some((_, e)) = ctx.queue.pop() {
+        if let Event::Source(e) = e {
+            source.settle_at_end(e, &mut ctx.ledger);
+        }
+    }
+    ctx.ledger.close()?;
+    let minutes = scenario.duration.0.div_ceil(60_000_000) as usize;
+    let metrics = ctx.metrics.take().map(|m| {
+        m.finish(
+            minutes,
+            Components {
+                lambda: lambda.is_some(),
+                destination: scenario.destination.name(),
+                backup: has_backup,
+            },
+        )
+    });
+    let l = ctx.ledger;
+    let latency_cdf = l.latency.cdf();
+    let (lambda_calls, lambda_report) = match lambda {
+        Some(stage) => {
+            let (calls, report) = stage.finish();
+            (calls, Some(report))
+        }
+        None => (Default::default(), None),
+    };
+    let mut out = RunOutput {
+        records: l.counts,
+        latency: l.latency.summary(),
+        producer_wait: l.producer_wait.summary(),
+        records_resent: l.records_resent,
+        throttled_records: l.throttled_records,
+        data_freshness_max: l.freshness_max,
+        calls: Calls {
+            put_record_batch: source.calls(),
+            lambda: lambda_calls,
+            s3_put: main.service.calls.counts(),
+            redshift_copy: Default::default(),
+            opensearch_bulk: Default::default(),
+            s3_objects: main.objects,
+            s3_bytes: main.bytes,
+        },
+        lambda: lambda_report,
+        redshift: None,
+        opensearch: None,
+        backup: has_backup.then_some(BackupReport {
+            objects: backup.objects,
+            attempts: backup.service.calls.attempts,
+            failed: backup.service.calls.failed,
+            copies_expired: l.backup_expired,
+        }),
+        trace: ctx.trace.unwrap_or_default(),
+        metrics,
+        latency_cdf,
+        events: ctx.events,
+        queue_events,
+        scenario,
+    };
+    destination.finish(&mut out);
+    Ok(out)
+}

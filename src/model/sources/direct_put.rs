@@ -1,0 +1,279 @@
+//! The Direct PUT source: producers send `PutRecordBatch` calls against the stream's quotas
+//! (I1-I3, T1, T6, T8); refused records are resent after a backoff or `rejected`.
+
+use super::Intake;
+use super::producer::Producer;
+use super::quota::Ingest;
+use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::model::CallCounts;
+use crate::model::chunk::Chunk;
+use crate::model::faults::{CallFate, FaultSet};
+use crate::model::pipeline::{Ctx, Event};
+use crate::outcome::ledger::Ledger;
+use crate::outcome::metrics::Slot;
+use crate::scenario::{Scenario, Source, Target};
+
+/// The source's events.
+pub(crate) enum SourceEvent {
+    /// Producer `p`'s next first-try call.
+    Produce(usize),
+    /// Producer `p` resends refused records.
+    Resend {
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        chunks: Vec<Chunk>,
+    },
+    /// A `PutRecordBatch` call that takes time ends.
+    IngestDone {
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        accepted: Vec<Chunk>,
+        refused: Vec<Chunk>,
+    },
+}
+
+/// Producers and the stream's ingest endpoint.
+pub(crate) struct DirectPutSource {
+    producers: Vec<Producer>,
+    next_record: u64,
+    ingest: Ingest,
+    calls: CallCounts,
+    scratch_accepted: Vec<Chunk>,
+    scratch_refused: Vec<Chunk>,
+}
+
+const NO_FAULT: CallFate = CallFate {
+    failed: false,
+    ack_lost: false,
+    slow: 1.0,
+};
+
+impl DirectPutSource {
+    /// The producers of `scenario` and its quotas.
+    pub(crate) fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
+        let put_time = scenario.services.ingest.put_time;
+        DirectPutSource {
+            producers: scenario
+                .sources
+                .iter()
+                .map(|s| match s {
+                    Source::DirectPut(p) => Producer::new(p, streams),
+                })
+                .collect(),
+            next_record: 0,
+            ingest: Ingest {
+                limits: scenario.stream.quota.limits(),
+                window_end: 0,
+                records_left: 0,
+                requests_left: 0,
+                bytes_left: 0,
+                faults: FaultSet::for_target(&scenario.faults, Target::Ingest),
+                rng: streams.stream("ingest"),
+                put_time,
+                instant: put_time.base == SimDuration::ZERO
+                    && put_time.per_mib == SimDuration::ZERO,
+            },
+            calls: CallCounts::default(),
+            scratch_accepted: Vec::new(),
+            scratch_refused: Vec::new(),
+        }
+    }
+
+    /// Schedules every producer's first call.
+    pub(crate) fn start(&mut self, ctx: &mut Ctx) {
+        for p in 0..self.producers.len() {
+            if let Some(t) = self.producers[p].next_call() {
+                ctx.queue.push(t, Event::Source(SourceEvent::Produce(p)));
+            }
+        }
+    }
+
+    /// `calls.put_record_batch`.
+    pub(crate) fn calls(&self) -> CallCounts {
+        self.calls.clone()
+    }
+
+    /// Handles one of the source's events.
+    pub(crate) fn handle(&mut self, e: SourceEvent, intake: &mut impl Intake) {
+        match e {
+            SourceEvent::Produce(p) => self.produce(p, intake),
+            SourceEvent::Resend {
+                p,
+                attempt,
+                first_try,
+                chunks,
+            } => self.offer(p, attempt, first_try, &chunks, intake),
+            SourceEvent::IngestDone {
+                p,
+                attempt,
+                first_try,
+                accepted,
+                refused,
+            } => self.complete_call(p, attempt, first_try, &accepted, refused, intake),
+        }
+    }
+
+    /// Records still with their producer at the end are in flight.
+    pub(crate) fn settle_at_end(&self, e: SourceEvent, ledger: &mut Ledger) {
+        match e {
+            SourceEvent::Resend { chunks, .. } => {
+                chunks.iter().for_each(|c| ledger.with_producer_at_end(c))
+            }
+            SourceEvent::IngestDone {
+                accepted, refused, ..
+            } => accepted
+                .iter()
+                .chain(&refused)
+                .for_each(|c| ledger.with_producer_at_end(c)),
+            SourceEvent::Produce(_) => {}
+        }
+    }
+
+    /// First-try calls of producer `p`, from now on. Calls are handled here in a loop for as
+    /// long as no other event comes first: the same order as one event per call, where a
+    /// call at the same instant as another event comes after it (T2), without the queue.
+    fn produce(&mut self, p: usize, intake: &mut impl Intake) {
+        loop {
+            let now = intake.ctx().now;
+            let n = self.producers[p].records_per_call;
+            let bytes = self.producers[p].call_bytes(n);
+            let chunk = Chunk::new(self.next_record, n, bytes, now);
+            self.next_record += u64::from(n);
+            intake.ctx().ledger.produced(n);
+            self.offer(p, 0, now, &[chunk], intake);
+            let Some(next) = self.producers[p].next_call() else {
+                return;
+            };
+            let ctx = intake.ctx();
+            if next >= ctx.end {
+                return;
+            }
+            if ctx.queue.peek_time().is_some_and(|t| t <= next) {
+                ctx.queue.push(next, Event::Source(SourceEvent::Produce(p)));
+                return;
+            }
+            ctx.now = next;
+            ctx.events += 1;
+        }
+    }
+
+    /// A `PutRecordBatch` call of `chunks` starts now (I2, I3, T6, T8).
+    fn offer(
+        &mut self,
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        chunks: &[Chunk],
+        intake: &mut impl Intake,
+    ) {
+        let ctx = intake.ctx();
+        let now = ctx.now;
+        self.calls.attempts += 1;
+        let mut accepted = std::mem::take(&mut self.scratch_accepted);
+        let mut refused = std::mem::take(&mut self.scratch_refused);
+        accepted.clear();
+        refused.clear();
+        let fate = if self.ingest.faults.is_empty() {
+            NO_FAULT
+        } else {
+            self.ingest.faults.call(now, &mut self.ingest.rng)
+        };
+        if fate.failed {
+            refused.extend_from_slice(chunks);
+        } else {
+            let throttled = self.ingest.admit(now, chunks, &mut accepted, &mut refused);
+            ctx.ledger.throttled_records += throttled;
+            if throttled > 0 {
+                ctx.metric(Slot::ThrottledRecords, throttled as f64);
+            }
+        }
+        if fate.failed || fate.ack_lost || !refused.is_empty() {
+            self.calls.failed += 1;
+        }
+        if fate.ack_lost {
+            // The producer saw a failure: it resends the accepted records too (F3 copies).
+            for c in &accepted {
+                ctx.ledger.copied(c);
+            }
+            refused.extend(accepted.iter().map(|c| c.as_copy()));
+        }
+        let took = if self.ingest.instant {
+            SimDuration::ZERO
+        } else {
+            let bytes: u64 = chunks.iter().map(|c| c.bytes).sum();
+            self.ingest.put_time.for_bytes(bytes).mul_f64(fate.slow)
+        };
+        if took == SimDuration::ZERO {
+            let resend = if refused.is_empty() {
+                Vec::new()
+            } else {
+                refused.clone()
+            };
+            self.complete_call(p, attempt, first_try, &accepted, resend, intake);
+        } else {
+            ctx.queue.push(
+                now + took,
+                Event::Source(SourceEvent::IngestDone {
+                    p,
+                    attempt,
+                    first_try,
+                    accepted: accepted.clone(),
+                    refused: refused.clone(),
+                }),
+            );
+        }
+        self.scratch_accepted = accepted;
+        self.scratch_refused = refused;
+    }
+
+    /// A call returns: accepted records enter the stream, refused ones are resent or
+    /// rejected (I3).
+    fn complete_call(
+        &mut self,
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        accepted: &[Chunk],
+        refused: Vec<Chunk>,
+        intake: &mut impl Intake,
+    ) {
+        if !accepted.is_empty() {
+            let ctx = intake.ctx();
+            let now = ctx.now;
+            if let Some(m) = &mut ctx.metrics {
+                let records: u64 = accepted.iter().map(|c| u64::from(c.count)).sum();
+                let bytes: u64 = accepted.iter().map(|c| c.bytes).sum();
+                m.add(now, Slot::IncomingRecords, records as f64);
+                m.add(now, Slot::IncomingBytes, bytes as f64);
+                m.add(now, Slot::IncomingPutRequests, 1.0);
+            }
+            for c in accepted {
+                ctx.ledger.ingested(c, first_try, now, attempt > 0);
+            }
+            intake.accept(accepted);
+        }
+        if refused.is_empty() {
+            return;
+        }
+        let ctx = intake.ctx();
+        let producer = &mut self.producers[p];
+        if attempt < producer.max_retries {
+            let pause = producer.backoff(attempt + 1);
+            ctx.queue.push(
+                ctx.now + pause,
+                Event::Source(SourceEvent::Resend {
+                    p,
+                    attempt: attempt + 1,
+                    first_try,
+                    chunks: refused,
+                }),
+            );
+        } else {
+            for c in &refused {
+                ctx.ledger.rejected(c);
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! A buffer that flushes on a size hint or an interval (B1-B3, L1, L6).
+
+use crate::engine::{SimDuration, SimTime};
+use crate::model::chunk::Chunk;
+use crate::model::delivery::Batch;
+use crate::model::pipeline::{Ctx, Event};
+use crate::model::trace::{FlushReason, TraceEvent};
+use crate::scenario::{BackupMode, MIB, Scenario};
+
+/// The three buffers a stream can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum BufferId {
+    /// The Lambda buffer (L1).
+    Lambda,
+    /// The destination buffer (B1-B4).
+    Destination,
+    /// The source record backup buffer (L6).
+    Backup,
+}
+
+/// What adding a unit did.
+pub(crate) struct Added {
+    /// The buffer was empty: its interval starts now, as generation `generation`.
+    pub opened: Option<u64>,
+    /// The size hint is reached (or the interval is 0): flush now.
+    pub flush: bool,
+}
+
+pub(crate) struct Buffer {
+    hint_bytes: u64,
+    pub interval: SimDuration,
+    chunks: Vec<Chunk>,
+    bytes: u64,
+    pub generation: u64,
+}
+
+impl Buffer {
+    pub(crate) fn new(hint_bytes: u64, interval: SimDuration) -> Self {
+        Buffer {
+            hint_bytes,
+            interval,
+            chunks: Vec::new(),
+            bytes: 0,
+            generation: 0,
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    pub(crate) fn chunks(&self) -> &[Chunk] {
+        &self.chunks
+    }
+
+    /// Adds a unit held in a vector; into an empty buffer the vector itself moves.
+    pub(crate) fn add_vec(&mut self, unit: Vec<Chunk>) -> Added {
+        let was_empty = self.chunks.is_empty();
+        if was_empty {
+            self.bytes = unit.iter().map(|c| c.bytes).sum();
+            self.chunks = unit;
+        } else {
+            self.bytes += unit.iter().map(|c| c.bytes).sum::<u64>();
+            self.chunks.extend_from_slice(&unit);
+        }
+        self.close_unit(was_empty)
+    }
+
+    /// Adds one chunk of a unit; call [`Buffer::close_unit`] after the unit's last chunk with
+    /// what [`Buffer::is_empty`] said before its first.
+    pub(crate) fn push(&mut self, c: Chunk) {
+        self.bytes += c.bytes;
+        self.chunks.push(c);
+    }
+
+    /// Ends a unit added with [`Buffer::push`].
+    pub(crate) fn close_unit(&mut self, was_empty: bool) -> Added {
+        if self.chunks.is_empty() {
+            return Added {
+                opened: None,
+                flush: false,
+            };
+        }
+        let opened = was_empty.then(|| {
+            self.generation += 1;
+            self.generation
+        });
+        let flush = self.interval == SimDuration::ZERO || self.bytes >= self.hint_bytes;
+        Added { opened, flush }
+    }
+
+    /// Empties the buffer.
+    pub(crate) fn take(&mut self) -> (Vec<Chunk>, u64) {
+        // The next buffer will likely hold as many chunks; the batch keeps only what it holds,
+        // since batches can queue by the million during an outage.
+        let capacity = self.chunks.len();
+        let mut chunks = std::mem::replace(&mut self.chunks, Vec::with_capacity(capacity));
+        if chunks.capacity() > chunks.len() + chunks.len() / 8 {
+            chunks.shrink_to_fit();
+        }
+        (chunks, std::mem::take(&mut self.bytes))
+    }
+}
+
+/// The stream's buffers: the Lambda buffer (with a transform), the destination buffer, and the
+/// source record backup buffer (when enabled).
+pub(crate) struct Buffers {
+    lambda: Option<Buffer>,
+    destination: Buffer,
+    backup: Option<Buffer>,
+}
+
+impl Buffers {
+    /// The buffers of `scenario`; `lambda` is the Lambda buffer's (size hint in bytes,
+    /// interval) when there is a transform.
+    pub(crate) fn new(scenario: &Scenario, lambda: Option<(u64, SimDuration)>) -> Self {
+        let hints = scenario.destination.buffering_hints();
+        let (backup_mode, backup_hints) = scenario.destination.backup();
+        let buffer = |size_in_mbs: u32, interval_in_seconds: u32| {
+            Buffer::new(
+                u64::from(size_in_mbs) * MIB,
+                SimDuration::from_secs(u64::from(interval_in_seconds)),
+            )
+        };
+        Buffers {
+            lambda: lambda.map(|(hint, interval)| Buffer::new(hint, interval)),
+            destination: buffer(hints.size_in_mbs, hints.interval_in_seconds),
+            backup: (backup_mode == BackupMode::Enabled)
+                .then(|| buffer(backup_hints.size_in_mbs, backup_hints.interval_in_seconds)),
+        }
+    }
+
+    fn get(&mut self, id: BufferId) -> &mut Buffer {
+        match id {
+            BufferId::Destination => &mut self.destination,
+            BufferId::Lambda => match &mut self.lambda {
+                Some(l) => l,
+                None => &mut self.destination,
+            },
+            BufferId::Backup => match &mut self.backup {
+                Some(b) => b,
+                None => &mut self.destination,
+            },
+        }
+    }
+
+    /// The records of one accepted call enter the first buffer (Lambda's, or the
+    /// destination's) and, with source record backup, the backup buffer too (L6), each as one
+    /// unit stamped with ingest time `now`. Returns what that did to the backup buffer and to
+    /// the first buffer (with its id).
+    pub(crate) fn intake(
+        &mut self,
+        now: SimTime,
+        accepted: &[Chunk],
+    ) -> (Option<Added>, (BufferId, Added)) {
+        let (next_id, next) = match &mut self.lambda {
+            Some(l) => (BufferId::Lambda, l),
+            None => (BufferId::Destination, &mut self.destination),
+        };
+        let mut backup = self.backup.as_mut();
+        let next_was_empty = next.is_empty();
+        let backup_was_empty = backup.as_ref().is_none_or(|b| b.is_empty());
+        for &c in accepted {
+            let mut c = c;
+            c.ingest = now;
+            if let Some(b) = backup.as_mut() {
+                b.push(c);
+            }
+            next.push(c);
+        }
+        let added = next.close_unit(next_was_empty);
+        let backup_added = backup.map(|b| b.close_unit(backup_was_empty));
+        (backup_added, (next_id, added))
+    }
+
+    /// Adds one unit to buffer `id` (B1, B2, B4, T9).
+    pub(crate) fn add(&mut self, id: BufferId, unit: Vec<Chunk>) -> Added {
+        self.get(id).add_vec(unit)
+    }
+
+    /// After a unit was added: a buffer that opened gets its deadline (T2: at its instant the
+    /// deadline comes before any arrival), and one that reached its size hint, or has no
+    /// interval, flushes now. Returns the flushed batch.
+    pub(crate) fn after_add(&mut self, ctx: &mut Ctx, id: BufferId, added: Added) -> Option<Batch> {
+        let interval = self.get(id).interval;
+        if let Some(generation) = added.opened
+            && interval > SimDuration::ZERO
+        {
+            ctx.queue
+                .push_first(ctx.now + interval, Event::BufferDeadline(id, generation));
+        }
+        if !added.flush {
+            return None;
+        }
+        let reason = if interval == SimDuration::ZERO {
+            FlushReason::Immediate
+        } else {
+            FlushReason::Size
+        };
+        Some(self.flush(ctx, id, reason))
+    }
+
+    /// Buffer `id`'s deadline for generation `generation` is due: it flushes if that
+    /// generation is still open.
+    pub(crate) fn deadline(
+        &mut self,
+        ctx: &mut Ctx,
+        id: BufferId,
+        generation: u64,
+    ) -> Option<Batch> {
+        let buffer = self.get(id);
+        (buffer.generation == generation && !buffer.is_empty())
+            .then(|| self.flush(ctx, id, FlushReason::Interval))
+    }
+
+    /// A buffer's content becomes one batch (B1).
+    fn flush(&mut self, ctx: &mut Ctx, id: BufferId, reason: FlushReason) -> Batch {
+        let (chunks, bytes) = self.get(id).take();
+        let batch = Batch::new(ctx.batch_id(), chunks, bytes, ctx.now);
+        ctx.trace(|| TraceEvent::Flush {
+            at: batch.created,
+            buffer: id,
+            batch: batch.id,
+            records: batch.records(),
+            bytes,
+            reason,
+        });
+        batch
+    }
+
+    /// The ingest time of the oldest unsettled record in the destination and Lambda buffers.
+    pub(crate) fn oldest_pending(&self) -> Option<SimTime> {
+        let first = |b: &Buffer| {
+            b.chunks()
+                .iter()
+                .filter(|c| c.is_unsettled())
+                .map(|c| c.ingest)
+                .min()
+        };
+        let lambda = self.lambda.as_ref().and_then(first);
+        [first(&self.destination), lambda]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// Hands the records still in the destination and Lambda buffers at the end to `f` (the
+    /// backup buffer holds only copies).
+    pub(crate) fn settle_at_end(&self, f: &mut impl FnMut(&Chunk)) {
+        self.destination.chunks().iter().for_each(&mut *f);
+        if let Some(l) = &self.lambda {
+            l.chunks().iter().for_each(f);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// B1/B2: a unit is added whole; the first unit opens a generation; reaching the hint
+    /// asks for a flush; an interval of 0 flushes every unit.
+    #[test]
+    fn b1_units_open_and_fill_the_buffer() {
+        let c = |id| Chunk::new(id, 10, 400, SimTime(0));
+        let mut b = Buffer::new(1000, SimDuration::from_secs(60));
+        let a = b.add_vec(vec![c(0), c(10)]);
+        assert_eq!((a.opened, a.flush), (Some(1), false));
+        let a = b.add_vec(vec![c(20)]);
+        assert_eq!((a.opened, a.flush), (None, true));
+        let (chunks, bytes) = b.take();
+        assert_eq!((chunks.len(), bytes, b.is_empty()), (3, 1200, true));
+        let mut zero = Buffer::new(1000, SimDuration::ZERO);
+        assert!(zero.add_vec(vec![c(0)]).flush);
+    }
+}

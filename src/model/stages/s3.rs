@@ -1,0 +1,281 @@
+//! S3: the writers of the stream's bucket and of the backup bucket (one FIFO queue each, one
+//! PUT at a time, head-of-line retries on a fixed pause until retention runs out: S1, S2, T11,
+//! T12), and the S3 destination, whose flushes are simply objects for the stream's bucket.
+
+use super::Destination;
+use crate::engine::SimTime;
+use crate::model::chunk::Chunk;
+use crate::model::delivery::{Batch, Expiry, Lane, LaneState, MetricSlots, Queued, Service};
+use crate::model::pipeline::{Call, Ctx, Handoff, Handoffs, Notice, Resume};
+use crate::model::retry::RetryPolicy;
+use crate::model::trace::{Outcome, Stage};
+use crate::model::{FaultSet, RunOutput};
+use crate::outcome::metrics::Slot;
+use crate::scenario::{CallTime, Scenario, Target};
+use rand_chacha::ChaCha8Rng;
+
+/// Which bucket a writer writes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Bucket {
+    /// The stream's bucket: destination objects, intermediate objects and error prefixes
+    /// (T11).
+    Main,
+    /// The source record backup bucket (L6).
+    Backup,
+}
+
+/// What an object holds, which decides its records' fate when it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// Destination objects: `delivered`.
+    Destination,
+    /// The `processing-failed` prefix: `processing_failed` (L3, L4).
+    ProcessingFailed,
+    /// Backup copies (L6): counted in `backup_copies`, never a fate.
+    Backup,
+    /// Redshift's intermediate objects: written, they go to the destination (R1).
+    Intermediate,
+    /// Redshift's `errors/` manifest of a skipped batch: no records, never expires; the
+    /// destination waits for it (R4, T10, T11).
+    ErrorsManifest,
+    /// A given-up batch's records under an error prefix: `skipped` when written; the
+    /// destination waits for it (E3, T10).
+    Skipped,
+    /// Records failed one by one under an error prefix: `skipped` when written; nothing
+    /// waits for it (E3).
+    SkippedNoWait,
+}
+
+impl Kind {
+    /// True when the destination hears of the object's write (or of its records all
+    /// expiring first).
+    fn notifies(self) -> bool {
+        matches!(
+            self,
+            Kind::Intermediate | Kind::ErrorsManifest | Kind::Skipped
+        )
+    }
+}
+
+/// An object on its way to S3.
+pub(crate) struct Object {
+    /// Its records.
+    pub batch: Batch,
+    /// What it holds.
+    pub kind: Kind,
+}
+
+impl Object {
+    /// An object of `kind` for the records of `batch`.
+    pub(crate) fn new(batch: Batch, kind: Kind) -> Self {
+        Object { batch, kind }
+    }
+}
+
+impl Queued for Object {
+    fn batch(&mut self) -> &mut Batch {
+        &mut self.batch
+    }
+
+    fn expiry(&self) -> Expiry {
+        match self.kind {
+            Kind::ErrorsManifest => Expiry::Never,
+            Kind::Backup => Expiry::Copies,
+            _ => Expiry::Records,
+        }
+    }
+}
+
+/// The writer of one bucket.
+pub(crate) struct Writer {
+    bucket: Bucket,
+    lane: Lane<Object>,
+    put_time: CallTime,
+    /// The attempt loop's view of the bucket.
+    pub service: Service,
+    /// Objects written (whether or not the acknowledgement arrived).
+    pub objects: u64,
+    /// Bytes written.
+    pub bytes: u64,
+}
+
+impl Writer {
+    /// The writer of `bucket`, with the scenario's S3 service and faults.
+    pub(crate) fn new(scenario: &Scenario, bucket: Bucket, rng: ChaCha8Rng) -> Self {
+        let (target, stage, metrics) = match bucket {
+            Bucket::Main => (
+                Target::S3,
+                Stage::S3,
+                MetricSlots {
+                    attempts: Slot::S3Attempts,
+                    ok: Slot::S3Ok,
+                    records: Some((Slot::S3Records, true)),
+                    duration_ms: None,
+                },
+            ),
+            Bucket::Backup => (
+                Target::BackupS3,
+                Stage::BackupS3,
+                MetricSlots {
+                    attempts: Slot::BackupAttempts,
+                    ok: Slot::BackupOk,
+                    records: Some((Slot::BackupRecords, true)),
+                    duration_ms: None,
+                },
+            ),
+        };
+        Writer {
+            bucket,
+            lane: Lane::new(),
+            put_time: scenario.services.s3.put_time,
+            service: Service::new(
+                stage,
+                FaultSet::for_target(&scenario.faults, target),
+                rng,
+                RetryPolicy::Interval(scenario.services.s3.retry_interval),
+                metrics,
+            ),
+            objects: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Queues an object (T11); an idle writer starts it at once.
+    pub(crate) fn enqueue(&mut self, ctx: &mut Ctx, object: Object) -> Handoffs {
+        self.lane.queue.push_back(object);
+        if self.lane.state == LaneState::Idle {
+            self.start(ctx)
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// Starts an attempt of the head object, after expiring its records that have outlived
+    /// the retention window (T12); an object left empty is not written, and a destination
+    /// waiting for it hears so once the next attempt has started.
+    pub(crate) fn start(&mut self, ctx: &mut Ctx) -> Handoffs {
+        let mut dropped = Vec::new();
+        let head = self.lane.head(ctx, |o| {
+            if o.kind == Kind::Skipped {
+                dropped.push(o);
+            }
+        });
+        if let Some(object) = head {
+            let now = ctx.now;
+            self.service.begin(now, &mut object.batch.tries);
+            let fate = self.service.fate(now);
+            let d = self.put_time.for_bytes(object.batch.bytes);
+            let (outcome, took) = Service::timed(fate, d, None);
+            let call = Call::Writer(self.bucket);
+            Service::schedule_end(ctx, &mut object.batch.tries, outcome, took, call);
+        }
+        // A skipped batch's object dropped empty lets its destination go on (T12); one
+        // notice is enough, since a destination waits for one object at a time.
+        dropped
+            .into_iter()
+            .take(1)
+            .map(|object| {
+                Handoff::Notice(Notice {
+                    object,
+                    written: false,
+                })
+            })
+            .collect()
+    }
+
+    /// The attempt in progress ends (T8): written (its records take their fate), or retried
+    /// after the pause (S1, T4).
+    pub(crate) fn attempt_end(&mut self, ctx: &mut Ctx) -> Handoffs {
+        let now = ctx.now;
+        let Some(object) = self.lane.queue.front_mut() else {
+            self.lane.state = LaneState::Idle;
+            return Vec::new();
+        };
+        let records = object.batch.records();
+        let tries = object.batch.tries;
+        self.service
+            .trace_end(ctx, object.batch.id, &tries, records);
+        self.service.count_end(ctx, &tries, records);
+        if tries.outcome.reached_target() {
+            let ledger = &mut ctx.ledger;
+            match object.kind {
+                Kind::Destination => {
+                    let mut first = 0;
+                    for c in &mut object.batch.chunks {
+                        first += ledger.delivered(c, now);
+                    }
+                    ctx.metric(Slot::Delivered, first as f64);
+                }
+                Kind::ProcessingFailed => {
+                    for c in &mut object.batch.chunks {
+                        ledger.processing_failed(c, now);
+                    }
+                }
+                Kind::Backup => {
+                    if tries.outcome == Outcome::Ok {
+                        ledger.counts.backup_copies += records;
+                    }
+                }
+                Kind::Skipped | Kind::SkippedNoWait => {
+                    for c in &mut object.batch.chunks {
+                        ledger.skipped(c, now);
+                    }
+                }
+                // The destination takes these on below, once the write is acknowledged.
+                Kind::Intermediate | Kind::ErrorsManifest => {}
+            }
+            // Written, whether or not the acknowledgement arrives.
+            self.objects += 1;
+            self.bytes += object.batch.bytes;
+        }
+        if tries.outcome == Outcome::Ok {
+            let mut hs = Vec::with_capacity(2);
+            if let Some(object) = self.lane.queue.pop_front()
+                && object.kind.notifies()
+            {
+                hs.push(Handoff::Notice(Notice {
+                    object,
+                    written: true,
+                }));
+            }
+            hs.push(Handoff::Resume(Resume::Writer(self.bucket)));
+            return hs;
+        }
+        // S3 never gives up: the retention window ends the retries (S1, T12).
+        self.service
+            .retry(ctx, &mut object.batch.tries, Call::Writer(self.bucket));
+        Vec::new()
+    }
+
+    /// The ingest time of the oldest record waiting to be written (manifests carry none).
+    pub(crate) fn oldest_pending(&self) -> Option<SimTime> {
+        self.lane
+            .queue
+            .iter()
+            .filter(|o| o.kind != Kind::ErrorsManifest && !o.batch.chunks.is_empty())
+            .map(|o| o.batch.oldest)
+            .min()
+    }
+
+    /// Hands the records still queued at the end to `f`.
+    pub(crate) fn settle_at_end(&self, f: &mut impl FnMut(&Chunk)) {
+        for o in &self.lane.queue {
+            o.batch.chunks.iter().for_each(&mut *f);
+        }
+    }
+}
+
+/// The S3 destination: each flush of the destination buffer is one object in the stream's
+/// bucket; its records are `delivered` when it is written (S1-S3).
+pub(crate) struct S3Destination;
+
+impl Destination for S3Destination {
+    fn accept(&mut self, _ctx: &mut Ctx, batch: Batch) -> Handoffs {
+        vec![Handoff::Object(
+            Bucket::Main,
+            Object::new(batch, Kind::Destination),
+        )]
+    }
+
+    fn finish(self: Box<Self>, _out: &mut RunOutput) {}
+}
