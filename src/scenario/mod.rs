@@ -1,21 +1,81 @@
 //! Scenario files: the RON schema, its defaults, and validation against the AWS ranges.
 //!
+//! A [`Scenario`] has four parts, each in its own module and re-exported here: the
+//! workload (`sources`, in `workload`), the Firehose configuration (`stream`, `transform`
+//! and `destination`, in `stream`), the services model (`services`, in `services`) and the
+//! faults (`faults` and the `check` fault space, in `faults`). Field names follow the
+//! Firehose API in snake_case where one exists; every omitted field has the default
+//! documented on it and in the README.
+//!
 //! [`parse`] and [`load`] turn a text into a checked [`Scenario`] or into a [`ScenarioError`]
 //! that names the file, line and column, the field, the value and what is allowed.
 
+mod faults;
 pub mod locate;
-mod types;
+mod services;
+mod stream;
 mod validate;
+mod workload;
 
-pub use validate::{MAX_CALL_BYTES, MAX_RATE, MAX_RECORD_BYTES, MAX_RECORDS_PER_CALL};
+pub use faults::*;
+pub use services::*;
+pub use stream::*;
+pub use workload::*;
 
-pub use types::*;
-
+use crate::engine::SimDuration;
 use annotate_snippets::{AnnotationKind, Level, Renderer, Snippet};
 use locate::{Locator, line_col, offset_of};
 use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::Path;
+
+/// Bytes in one MiB (T2: AWS's "MB" hints are read as MiB).
+pub const MIB: u64 = 1_048_576;
+
+/// A whole scenario: workload, stream configuration, services model and faults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A name for reports.
+    pub name: String,
+    /// Seed of every random stream (default 1); `run --seed` overrides it.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// Simulated time; nothing happens at or after it (T1).
+    pub duration: SimDuration,
+    /// The UTC date and time of the run's start, `YYYY-MM-DDTHH:MM:SSZ` (default
+    /// 2025-01-01T00:00:00Z); it names S3 prefixes and OpenSearch indices (S3, E6).
+    #[serde(default = "default_start_time")]
+    pub start_time: String,
+    /// The producers.
+    pub sources: Vec<Source>,
+    /// The delivery stream's own settings.
+    #[serde(default)]
+    pub stream: StreamConfig,
+    /// An optional Lambda transform between the stream and the destination (L1-L6).
+    #[serde(default)]
+    pub transform: Option<Transform>,
+    /// Where the stream delivers.
+    pub destination: Destination,
+    /// How the services around the stream behave (model assumptions).
+    #[serde(default)]
+    pub services: Services,
+    /// What goes wrong.
+    #[serde(default)]
+    pub faults: Vec<Fault>,
+    /// The fault space and property of `firehose-sim check` (flags win over it).
+    #[serde(default)]
+    pub check: Option<CheckSpace>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_start_time() -> String {
+    "2025-01-01T00:00:00Z".into()
+}
 
 /// One problem in a scenario, with its place in the file.
 #[derive(Debug, Clone, PartialEq)]

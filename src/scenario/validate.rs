@@ -1,7 +1,7 @@
 //! Checks a parsed scenario against the AWS ranges (I1, I2, B3, I4) and the structural rules.
 //! Every check names the field's path, the value and what is allowed.
 
-use super::types::*;
+use super::{Scenario, faults::*, services::*, stream::*, workload::*};
 use crate::engine::SimDuration;
 
 /// One failed check.
@@ -9,15 +9,6 @@ pub(super) struct Invalid {
     pub path: String,
     pub message: String,
 }
-
-/// Largest record (I1): 1,000 KiB.
-pub const MAX_RECORD_BYTES: u64 = 1_024_000;
-/// Largest `PutRecordBatch` call (I1): 4 MiB.
-pub const MAX_CALL_BYTES: u64 = 4 * MIB;
-/// Most records in one call (I1).
-pub const MAX_RECORDS_PER_CALL: u32 = 500;
-/// Highest rate one source may have, records per second (a limit of the simulator).
-pub const MAX_RATE: f64 = 10_000_000.0;
 
 struct Checker {
     out: Vec<Invalid>,

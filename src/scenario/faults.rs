@@ -1,0 +1,208 @@
+//! The faults part of a scenario: the `faults` section (what goes wrong, where and when) and
+//! the `check` section, which describes the space of faults `firehose-sim check` may
+//! generate and the property it checks.
+
+use crate::engine::SimDuration;
+use serde::{Deserialize, Serialize};
+
+/// What a fault acts on (X1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Target {
+    /// The stream's `PutRecordBatch` endpoint.
+    Ingest,
+    /// The Lambda transform.
+    Lambda,
+    /// The stream's bucket: destination, intermediate and error prefixes.
+    S3,
+    /// The source record backup bucket.
+    BackupS3,
+    /// The Redshift cluster.
+    Redshift,
+    /// The OpenSearch cluster.
+    OpenSearch,
+}
+
+impl std::str::FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "Ingest" => Ok(Target::Ingest),
+            "Lambda" => Ok(Target::Lambda),
+            "S3" => Ok(Target::S3),
+            "BackupS3" => Ok(Target::BackupS3),
+            "Redshift" => Ok(Target::Redshift),
+            "OpenSearch" => Ok(Target::OpenSearch),
+            _ => Err(format!(
+                "unknown target `{s}`: allowed Ingest, Lambda, S3, BackupS3, Redshift, OpenSearch"
+            )),
+        }
+    }
+}
+
+/// A fault (X1). Every fault takes an optional window `[from, until)`; without one it is
+/// always on. A call is affected when it starts inside the window (T3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Fault {
+    /// Every call fails.
+    Outage {
+        /// What fails.
+        target: Target,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// Each call fails with this probability.
+    Errors {
+        /// What fails.
+        target: Target,
+        /// Probability, 0-1.
+        probability: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// Call times are multiplied by this factor.
+    Slow {
+        /// What slows down.
+        target: Target,
+        /// Factor, greater than 0 and at most 1000.
+        factor: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// The call succeeds at the target but is reported failed, with this probability.
+    AckLost {
+        /// What loses acknowledgements.
+        target: Target,
+        /// Probability, 0-1.
+        probability: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+    /// Quotas (Ingest) are multiplied by this factor for one-second windows starting inside;
+    /// the Lambda function's concurrency is multiplied by it (rounded down) inside the window.
+    Throttle {
+        /// What is throttled.
+        target: Target,
+        /// Factor, 0-1.
+        factor: f64,
+        /// Start of the window.
+        #[serde(default)]
+        from: Option<SimDuration>,
+        /// End of the window (exclusive).
+        #[serde(default)]
+        until: Option<SimDuration>,
+    },
+}
+
+impl Fault {
+    /// The fault's target.
+    pub fn target(&self) -> Target {
+        match self {
+            Fault::Outage { target, .. }
+            | Fault::Errors { target, .. }
+            | Fault::Slow { target, .. }
+            | Fault::AckLost { target, .. }
+            | Fault::Throttle { target, .. } => *target,
+        }
+    }
+
+    /// The fault's window `[from, until)`; missing ends are the start and the end of time.
+    pub fn window(&self) -> (SimDuration, SimDuration) {
+        let (from, until) = match self {
+            Fault::Outage { from, until, .. }
+            | Fault::Errors { from, until, .. }
+            | Fault::Slow { from, until, .. }
+            | Fault::AckLost { from, until, .. }
+            | Fault::Throttle { from, until, .. } => (*from, *until),
+        };
+        (
+            from.unwrap_or(SimDuration::ZERO),
+            until.unwrap_or(SimDuration(u64::MAX)),
+        )
+    }
+
+    /// The variant's name, as written in a scenario.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Fault::Outage { .. } => "Outage",
+            Fault::Errors { .. } => "Errors",
+            Fault::Slow { .. } => "Slow",
+            Fault::AckLost { .. } => "AckLost",
+            Fault::Throttle { .. } => "Throttle",
+        }
+    }
+}
+
+/// The kinds of fault (X1), as `check` names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum FaultKind {
+    /// `Outage`.
+    Outage,
+    /// `Errors`.
+    Errors,
+    /// `Slow`.
+    Slow,
+    /// `AckLost`.
+    AckLost,
+    /// `Throttle`.
+    Throttle,
+}
+
+impl std::str::FromStr for FaultKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "Outage" => Ok(FaultKind::Outage),
+            "Errors" => Ok(FaultKind::Errors),
+            "Slow" => Ok(FaultKind::Slow),
+            "AckLost" => Ok(FaultKind::AckLost),
+            "Throttle" => Ok(FaultKind::Throttle),
+            _ => Err(format!(
+                "unknown fault kind `{s}`: allowed Outage, Errors, Slow, AckLost, Throttle"
+            )),
+        }
+    }
+}
+
+/// What `firehose-sim check` may generate, and what it checks. Every field is optional.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckSpace {
+    /// The property, e.g. `"no-skip"` or `"records.lost == 0 && latency_seconds.p99 < \"15m\""`.
+    #[serde(default)]
+    pub property: Option<String>,
+    /// Targets that may fail (default: every target the scenario has).
+    #[serde(default)]
+    pub targets: Option<Vec<Target>>,
+    /// Kinds of fault (default: all five).
+    #[serde(default)]
+    pub kinds: Option<Vec<FaultKind>>,
+    /// Longest fault window (default: the scenario's duration).
+    #[serde(default)]
+    pub max_outage: Option<SimDuration>,
+    /// Highest probability of `Errors` and `AckLost` (default 1).
+    #[serde(default)]
+    pub max_probability: Option<f64>,
+    /// Most generated faults per case (default 3).
+    #[serde(default)]
+    pub max_faults: Option<u32>,
+    /// Cases to try (default 256).
+    #[serde(default)]
+    pub cases: Option<u32>,
+}

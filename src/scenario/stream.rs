@@ -1,0 +1,378 @@
+//! The stream part of a scenario: the `stream`, `transform` and `destination` sections, i.e.
+//! the delivery stream's own Firehose configuration (quotas, retention, the Lambda processor,
+//! each destination's buffering hints, retry options, backup modes, document ids and index
+//! rotation). Field names follow the Firehose API in snake_case.
+
+use super::MIB;
+use crate::engine::SimDuration;
+use serde::{Deserialize, Serialize};
+
+/// The delivery stream's settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StreamConfig {
+    /// Per-second ingest quotas (I2), default `Large`.
+    #[serde(default)]
+    pub quota: Quota,
+    /// How long an undelivered record is kept (I4), 1 s-24 h, default 24 h.
+    #[serde(default = "default_retention")]
+    pub retention: SimDuration,
+}
+
+impl Default for StreamConfig {
+    fn default() -> Self {
+        StreamConfig {
+            quota: Quota::default(),
+            retention: default_retention(),
+        }
+    }
+}
+
+fn default_retention() -> SimDuration {
+    SimDuration::from_secs(86_400)
+}
+
+/// Ingest quotas (I2).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Quota {
+    /// us-east-1, us-west-2, eu-west-1: 500,000 records/s, 2,000 requests/s, 5 MiB/s.
+    #[default]
+    Large,
+    /// Other regions: 100,000 records/s, 1,000 requests/s, 1 MiB/s.
+    Standard,
+    /// Any other values.
+    Custom {
+        /// Records per second.
+        records_per_second: u64,
+        /// `PutRecordBatch` requests per second.
+        requests_per_second: u64,
+        /// Bytes per second.
+        bytes_per_second: u64,
+    },
+}
+
+/// Quota values in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaLimits {
+    /// Records per second.
+    pub records: u64,
+    /// Requests per second.
+    pub requests: u64,
+    /// Bytes per second.
+    pub bytes: u64,
+}
+
+impl Quota {
+    /// The per-second limits of this preset.
+    pub fn limits(&self) -> QuotaLimits {
+        match *self {
+            Quota::Large => QuotaLimits {
+                records: 500_000,
+                requests: 2_000,
+                bytes: 5 * MIB,
+            },
+            Quota::Standard => QuotaLimits {
+                records: 100_000,
+                requests: 1_000,
+                bytes: MIB,
+            },
+            Quota::Custom {
+                records_per_second,
+                requests_per_second,
+                bytes_per_second,
+            } => QuotaLimits {
+                records: records_per_second,
+                requests: requests_per_second,
+                bytes: bytes_per_second,
+            },
+        }
+    }
+}
+
+/// Where records go.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Destination {
+    /// Amazon S3.
+    S3(S3Destination),
+    /// Amazon Redshift, loaded by COPY from an intermediate S3 bucket (R1-R5).
+    Redshift(RedshiftDestination),
+    /// Amazon OpenSearch Service (E1-E6); `Elasticsearch(...)` is accepted as an alias.
+    #[serde(alias = "Elasticsearch")]
+    OpenSearch(OpenSearchDestination),
+}
+
+impl Destination {
+    /// The buffering hints of the destination buffer (for Redshift: of the intermediate S3
+    /// bucket).
+    pub fn buffering_hints(&self) -> BufferingHints {
+        match self {
+            Destination::S3(d) => d.buffering_hints,
+            Destination::Redshift(d) => d.s3_buffering_hints,
+            Destination::OpenSearch(d) => d.buffering_hints,
+        }
+    }
+
+    /// Source record backup mode and buffering (L6).
+    pub fn backup(&self) -> (BackupMode, BufferingHints) {
+        match self {
+            Destination::S3(d) => (d.s3_backup_mode, d.s3_backup_buffering_hints),
+            Destination::Redshift(d) => (d.s3_backup_mode, d.s3_backup_buffering_hints),
+            Destination::OpenSearch(d) => (
+                match d.s3_backup_mode {
+                    OpenSearchBackupMode::AllDocuments => BackupMode::Enabled,
+                    OpenSearchBackupMode::FailedDocumentsOnly => BackupMode::Disabled,
+                },
+                d.s3_backup_buffering_hints,
+            ),
+        }
+    }
+
+    /// The name used in reports: `s3`, `redshift`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Destination::S3(_) => "s3",
+            Destination::Redshift(_) => "redshift",
+            Destination::OpenSearch(_) => "opensearch",
+        }
+    }
+}
+
+/// An OpenSearch destination (E1-E6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSearchDestination {
+    /// Buffering hints (B3: 1-100 MiB, 0-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub buffering_hints: BufferingHints,
+    /// How long a failed bulk request is retried (E2).
+    #[serde(default)]
+    pub retry_options: OpenSearchRetryOptions,
+    /// `FailedDocumentsOnly` (default) or `AllDocuments` (E4).
+    #[serde(default)]
+    pub s3_backup_mode: OpenSearchBackupMode,
+    /// Buffering of the `AllDocuments` backup (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+    /// `FirehoseDefault` (default) or `NoDocumentId` (E5).
+    #[serde(default)]
+    pub document_id: DocumentIdOption,
+    /// The index name (default "firehose").
+    #[serde(default = "default_index_name")]
+    pub index_name: String,
+    /// Index rotation (E6), default `OneDay`.
+    #[serde(default)]
+    pub index_rotation_period: IndexRotation,
+}
+
+impl Default for OpenSearchDestination {
+    fn default() -> Self {
+        OpenSearchDestination {
+            buffering_hints: BufferingHints::default(),
+            retry_options: OpenSearchRetryOptions::default(),
+            s3_backup_mode: OpenSearchBackupMode::default(),
+            s3_backup_buffering_hints: BufferingHints::default(),
+            document_id: DocumentIdOption::default(),
+            index_name: default_index_name(),
+            index_rotation_period: IndexRotation::default(),
+        }
+    }
+}
+
+fn default_index_name() -> String {
+    "firehose".into()
+}
+
+/// OpenSearch's retry options (E2).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OpenSearchRetryOptions {
+    /// Retry duration in seconds, 0-7200 (default 300), counted from the first attempt.
+    #[serde(default = "default_opensearch_retry")]
+    pub duration_in_seconds: u32,
+}
+
+impl Default for OpenSearchRetryOptions {
+    fn default() -> Self {
+        OpenSearchRetryOptions {
+            duration_in_seconds: default_opensearch_retry(),
+        }
+    }
+}
+
+fn default_opensearch_retry() -> u32 {
+    300
+}
+
+/// What OpenSearch writes to S3 (E4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum OpenSearchBackupMode {
+    /// Only documents that could not be indexed.
+    #[default]
+    FailedDocumentsOnly,
+    /// Every record too, as a backup copy.
+    AllDocuments,
+}
+
+/// Document ids (E5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum DocumentIdOption {
+    /// Firehose gives each record an id: a repeated request overwrites.
+    #[default]
+    FirehoseDefault,
+    /// The cluster assigns ids: a repeated request indexes again.
+    NoDocumentId,
+}
+
+/// Index rotation (E6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum IndexRotation {
+    /// One index.
+    NoRotation,
+    /// `name-YYYY-MM-DD-HH`.
+    OneHour,
+    /// `name-YYYY-MM-DD`.
+    #[default]
+    OneDay,
+    /// `name-YYYY-ww` (ISO week).
+    OneWeek,
+    /// `name-YYYY-MM`.
+    OneMonth,
+}
+
+/// A Redshift destination (R1-R5).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RedshiftDestination {
+    /// Buffering hints of the intermediate S3 bucket (B3: 1-128 MiB, 0-900 s).
+    #[serde(default)]
+    pub s3_buffering_hints: BufferingHints,
+    /// How long a failed COPY is retried (R3).
+    #[serde(default)]
+    pub retry_options: RetryOptions,
+    /// Source record backup (L6, default `Disabled`).
+    #[serde(default)]
+    pub s3_backup_mode: BackupMode,
+    /// Buffering of the backup bucket (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+}
+
+/// A destination's retry options.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetryOptions {
+    /// Retry duration in seconds, 0-7200 (default 3600 for Redshift).
+    #[serde(default = "default_redshift_retry")]
+    pub duration_in_seconds: u32,
+}
+
+impl Default for RetryOptions {
+    fn default() -> Self {
+        RetryOptions {
+            duration_in_seconds: default_redshift_retry(),
+        }
+    }
+}
+
+fn default_redshift_retry() -> u32 {
+    3600
+}
+
+/// An S3 destination.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Destination {
+    /// Buffering hints (B3: 1-128 MiB, 0-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub buffering_hints: BufferingHints,
+    /// Source record backup (L6): `Enabled` also writes every ingested record, untransformed,
+    /// to a backup bucket (default `Disabled`).
+    #[serde(default)]
+    pub s3_backup_mode: BackupMode,
+    /// Buffering of the backup bucket (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+}
+
+/// Source record backup (L6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum BackupMode {
+    /// No backup.
+    #[default]
+    Disabled,
+    /// Every ingested record is also written, untransformed, to the backup bucket.
+    Enabled,
+}
+
+/// A data transform.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum Transform {
+    /// An AWS Lambda function (L1-L5).
+    Lambda(LambdaTransform),
+}
+
+/// The Lambda processor's settings, as in Firehose's `ProcessingConfiguration`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LambdaTransform {
+    /// Size hint of the Lambda buffer in MiB, 0.2-3 (default 1).
+    #[serde(default = "default_lambda_size")]
+    pub buffer_size_in_mbs: f64,
+    /// Interval of the Lambda buffer in seconds, 0-900 (default 60).
+    #[serde(default = "default_lambda_interval")]
+    pub buffer_interval_in_seconds: u32,
+    /// Retries after a failed invocation, 0-300 (default 3: four attempts in all).
+    #[serde(default = "default_lambda_retries")]
+    pub number_of_retries: u32,
+}
+
+impl Default for LambdaTransform {
+    fn default() -> Self {
+        LambdaTransform {
+            buffer_size_in_mbs: default_lambda_size(),
+            buffer_interval_in_seconds: default_lambda_interval(),
+            number_of_retries: default_lambda_retries(),
+        }
+    }
+}
+
+fn default_lambda_size() -> f64 {
+    1.0
+}
+fn default_lambda_interval() -> u32 {
+    60
+}
+fn default_lambda_retries() -> u32 {
+    3
+}
+
+/// Buffering hints (B1-B3).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BufferingHints {
+    /// Size hint in MiB (default 5).
+    #[serde(default = "default_size_in_mbs")]
+    pub size_in_mbs: u32,
+    /// Interval hint in seconds (default 300; 0 flushes every call at once).
+    #[serde(default = "default_interval_in_seconds")]
+    pub interval_in_seconds: u32,
+}
+
+impl Default for BufferingHints {
+    fn default() -> Self {
+        BufferingHints {
+            size_in_mbs: default_size_in_mbs(),
+            interval_in_seconds: default_interval_in_seconds(),
+        }
+    }
+}
+
+fn default_size_in_mbs() -> u32 {
+    5
+}
+fn default_interval_in_seconds() -> u32 {
+    300
+}
