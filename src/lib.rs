@@ -37,7 +37,7 @@
 //!   end of every run, in release builds too.
 //! - [`report`]: the JSON report (a stable contract), text and Markdown.
 
-#![warn(missing_docs)]
+#![warn(missing_docs, unreachable_pub)]
 
 pub mod check;
 pub mod engine;

@@ -1,9 +1,9 @@
 //! Where records come from. A source makes calls, applies its quotas, and hands the records it
-//! accepted to the pipeline through [`Intake`]; the pipeline knows nothing of how.
+//! accepted to the pipeline through `Intake`; the pipeline knows nothing of how.
 //!
-//! - [`direct_put`]: producers calling `PutRecordBatch` against the stream's quotas (I1-I3).
+//! - `direct_put`: producers calling `PutRecordBatch` against the stream's quotas (I1-I3).
 //! - [`producer`]: when a producer calls, how large each call is, its resend backoff (I1, I3, T1).
-//! - [`quota`]: per-second quota windows with partial acceptance (I2, T6).
+//! - `quota`: per-second quota windows with partial acceptance (I2, T6).
 
 pub(crate) mod direct_put;
 pub mod producer;

@@ -24,7 +24,7 @@ pub(crate) struct Ingest {
 impl Ingest {
     /// Splits `chunks` into what the quota accepts (the first records of the call) and what it
     /// refuses; returns the records refused.
-    pub fn admit(
+    pub(crate) fn admit(
         &mut self,
         now: SimTime,
         chunks: &[Chunk],

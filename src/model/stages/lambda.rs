@@ -2,7 +2,7 @@
 //! - hints: the Lambda buffer's (L1), whose flushes are invocations;
 //! - slots: at most `concurrency` invocations at once, each keeping its slot through its
 //!   attempts and pauses; the rest wait in order (L5, T9);
-//! - retry policy: [`RetryPolicy::Immediate`], `number_of_retries` retries after a delay (L2);
+//! - retry policy: `RetryPolicy::Immediate`, `number_of_retries` retries after a delay (L2);
 //! - call: the function's drawn duration, its timeout, throttling, the 6 MB response (L1, L2);
 //! - success: per-record results `Ok` (on to the destination buffer as one unit, T9),
 //!   `Dropped`, `ProcessingFailed` (L4);

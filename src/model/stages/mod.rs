@@ -1,10 +1,10 @@
 //! The stages behind the source, each one file that states what differs from the shared
-//! attempt loop ([`super::delivery`]): its call time, its retry policy, what a success does,
+//! attempt loop (`model::delivery`): its call time, its retry policy, what a success does,
 //! and where a give-up goes.
 //!
 //! - [`buffer`]: the buffers and their flushes (B1-B4, L1, L6, T2).
 //! - [`lambda`]: the transform, with its concurrency slots (L1-L5, T9).
-//! - [`s3`]: the writers of the stream's and the backup bucket, and the S3 destination (S1-S3,
+//! - `s3`: the writers of the stream's and the backup bucket, and the S3 destination (S1-S3,
 //!   T11, T12).
 //! - [`redshift`]: intermediate objects and the serial COPY on a 5-minute cadence (R1-R5, T10).
 //! - [`opensearch`]: bulk requests with backoff, skips to S3 (E1-E6, T10).

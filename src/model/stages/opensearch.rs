@@ -1,6 +1,6 @@
 //! The OpenSearch destination (E1-E6, T10), formerly Elasticsearch. It states:
 //! - hints: 1-100 MiB and 0-900 s (B3); each flush is one bulk request (E1), served in order;
-//! - retry policy: [`RetryPolicy::Backoff`] doubling from 1 s up to 60 s, a retry made only if
+//! - retry policy: `RetryPolicy::Backoff` doubling from 1 s up to 60 s, a retry made only if
 //!   it starts before `first start + duration` (E2, T10);
 //! - call: `bulk_time` with a request timeout (T8);
 //! - success: documents rejected one by one go to S3 without retry (E3), the rest are

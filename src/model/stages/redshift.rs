@@ -1,6 +1,6 @@
 //! The Redshift destination (R1-R5, T10). It states:
 //! - hints: the intermediate bucket's (B3); a flush is an intermediate object for S3 (R1);
-//! - retry policy: [`RetryPolicy::Cadence`], every 5 minutes from the first start, within the
+//! - retry policy: `RetryPolicy::Cadence`, every 5 minutes from the first start, within the
 //!   retry duration (R3, T10);
 //! - call: one COPY at a time, loading every object queued when it starts (R2), taking
 //!   `copy_time`;
