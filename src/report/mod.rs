@@ -1,11 +1,17 @@
-//! Rendering a finished run: the JSON report of the contract in DESIGN.md, a text summary for
-//! a design review, and Markdown.
+//! Rendering a finished run: the JSON report of the contract in DESIGN.md, and a text summary
+//! for a design review and Markdown, both laid out from one model of the report's sections
+//! (`sections.rs`), filled in by `content.rs` and `settings.rs`.
 
+mod content;
+mod markdown;
 mod plots;
+mod sections;
+mod settings;
 mod text;
 
+pub use markdown::markdown;
 pub use plots::run_plots;
-pub use text::{markdown, text};
+pub use text::text;
 
 /// Writes a run's `report.json`, `report.md` (embedding the charts), `metrics.csv` (when the
 /// run collected metrics) and the charts as SVG (and PNG when `png`) into `dir`.
@@ -31,6 +37,7 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
     write("report.md", &md)
 }
 
+use crate::engine::SimDuration;
 use crate::model::{
     BackupReport, BulkCalls, CallCounts, LambdaReport, OpenSearchReport, RedshiftCalls,
     RedshiftReport, RunOutput,
@@ -166,6 +173,28 @@ impl Report {
             .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
         s.push('\n');
         s
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub(crate) fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A compact duration from seconds: `5m12s`, `15s`, `120ms`.
+pub(crate) fn short(s: f64) -> String {
+    if s >= 1.0 {
+        SimDuration((s.round() as u64) * 1_000_000).to_string()
+    } else {
+        SimDuration((s * 1e3).round() as u64 * 1_000).to_string()
     }
 }
 
