@@ -168,7 +168,7 @@ const CASES: &[Case] = &[
         message: &[
             "faults[0].target",
             "Throttle",
-            "allowed targets are Ingest and Lambda",
+            "allowed targets are Ingest, Lambda and Kinesis",
         ],
     },
 ];

@@ -10,7 +10,7 @@ use firehose_sim::scenario::{
     Fault, IndexRotation, LambdaService, LambdaTransform, OpenSearchBackupMode,
     OpenSearchDestination, OpenSearchRetryOptions, OpenSearchService, Quota, Rate,
     RedshiftDestination, RedshiftService, RetryBackoff, RetryOptions, S3Destination, Scenario,
-    Services, SizeDist, Source, StreamConfig, Target, TimeDist, Transform,
+    Services, SizeDist, Source, StreamConfig, StreamSource, Target, TimeDist, Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -366,8 +366,9 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                     start_time: "2025-12-31T22:00:00Z".into(),
                     sources,
                     stream: StreamConfig {
-                        quota,
-                        retention: secs(retention),
+                        source: StreamSource::DirectPut,
+                        quota: Some(quota),
+                        retention: Some(secs(retention)),
                     },
                     transform,
                     destination,

@@ -57,13 +57,25 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` at `time`, after every event already scheduled at that time.
     pub fn push(&mut self, time: SimTime, event: E) {
-        self.push_in_class(time, 1, event);
+        self.push_in_class(time, 2, event);
     }
 
     /// Schedules `event` at `time` ahead of every ordinary event at that time (e.g. a
     /// deadline, which T2 puts before arrivals at the same instant).
     pub fn push_first(&mut self, time: SimTime, event: E) {
+        self.push_in_class(time, 1, event);
+    }
+
+    /// Schedules `event` at `time` ahead of every other event at that time, deadlines
+    /// included: it sees the state just before the instant (a sample, K6).
+    pub fn push_before_all(&mut self, time: SimTime, event: E) {
         self.push_in_class(time, 0, event);
+    }
+
+    /// Schedules `event` at `time` after every other event at that time, also those scheduled
+    /// later for that time, except what it causes itself (`GetRecords`, K3).
+    pub fn push_last(&mut self, time: SimTime, event: E) {
+        self.push_in_class(time, 3, event);
     }
 
     fn push_in_class(&mut self, time: SimTime, class: u8, event: E) {
@@ -116,8 +128,14 @@ mod tests {
         q.push(SimTime(1), "a");
         q.push(SimTime(5), "c");
         q.push(SimTime(3), "x");
+        q.push_last(SimTime(5), "last");
         q.push_first(SimTime(5), "first");
+        q.push_before_all(SimTime(5), "sample");
+        q.push(SimTime(5), "d");
         let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
-        assert_eq!(order, vec!["a", "x", "first", "b", "c"]);
+        assert_eq!(
+            order,
+            vec!["a", "x", "sample", "first", "b", "c", "d", "last"]
+        );
     }
 }

@@ -19,6 +19,9 @@ pub struct Chunk {
 
 const COPY: u8 = 1;
 const SETTLED: u8 = 2;
+/// Written to S3 in an object that is not yet their fate (an intermediate object): settled for
+/// back pressure (K5), not for the ledger.
+const IN_S3: u8 = 4;
 
 impl Chunk {
     /// A new run of original records.
@@ -57,13 +60,23 @@ impl Chunk {
 
     /// True when the records still await a fate: originals not yet settled.
     pub fn is_unsettled(&self) -> bool {
-        self.flags == 0
+        self.flags & (COPY | SETTLED) == 0
+    }
+
+    /// True once the records were written to S3 in any object (K5).
+    pub fn is_in_s3(&self) -> bool {
+        self.flags & IN_S3 != 0
+    }
+
+    /// Marks the records as written to S3 (K5).
+    pub fn mark_in_s3(&mut self) {
+        self.flags |= IN_S3;
     }
 
     /// True for a copy not yet delivered: it may still deliver records whose original did
     /// not make it (F1).
     pub fn is_pending_copy(&self) -> bool {
-        self.flags == COPY
+        self.flags & (COPY | SETTLED) == COPY
     }
 
     /// Bytes of one record, rounded up.
@@ -111,6 +124,15 @@ impl crate::outcome::ledger::RecordRun for Chunk {
     }
     fn mark_settled(&mut self) {
         Chunk::mark_settled(self)
+    }
+    fn bytes(&self) -> u64 {
+        self.bytes
+    }
+    fn is_in_s3(&self) -> bool {
+        Chunk::is_in_s3(self)
+    }
+    fn mark_in_s3(&mut self) {
+        Chunk::mark_in_s3(self)
     }
 }
 

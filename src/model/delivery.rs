@@ -98,7 +98,7 @@ impl Batch {
         let mut expired = 0;
         let mut newest = SimTime::ZERO;
         let ledger = &mut ctx.ledger;
-        self.chunks.retain(|c| {
+        self.chunks.retain_mut(|c| {
             let old = now.since(c.ingest) >= retention;
             if old {
                 if copies {

@@ -24,6 +24,7 @@ pub mod trace;
 pub use chunk::Chunk;
 pub use faults::FaultSet;
 pub use pipeline::simulate;
+pub use sources::kinesis::KinesisReport;
 pub use stages::buffer::BufferId;
 pub use stages::lambda::LambdaReport;
 pub use stages::opensearch::{BulkCalls, OpenSearchReport};
@@ -112,6 +113,8 @@ pub struct RunOutput {
     pub calls: Calls,
     /// The transform's work, when there is one.
     pub lambda: Option<LambdaReport>,
+    /// The Kinesis data stream, when it is the source (K2-K6).
+    pub kinesis: Option<KinesisReport>,
     /// The Redshift destination's COPY queue, when it is the destination.
     pub redshift: Option<RedshiftReport>,
     /// The OpenSearch destination, when it is the destination.

@@ -7,7 +7,7 @@ use super::chunk::Chunk;
 use super::delivery::Batch;
 use super::faults::FaultSet;
 use super::sources::Intake;
-use super::sources::direct_put::{DirectPutSource, SourceEvent};
+use super::sources::{Source, SourceEvent};
 use super::stages::Destination;
 use super::stages::buffer::{Added, BufferId, Buffers};
 use super::stages::lambda::LambdaStage;
@@ -144,7 +144,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         scenario.seed = seed;
     }
     let streams = RngStreams::new(scenario.seed);
-    let source = DirectPutSource::new(&scenario, &streams);
+    let source = Source::new(&scenario, &streams);
     let lambda = scenario.transform.as_ref().map(|t| match t {
         Transform::Lambda(t) => LambdaStage::new(
             t,
@@ -168,7 +168,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             end: SimTime(scenario.duration.0),
             queue: EventQueue::new(),
             ledger: Ledger::default(),
-            retention: scenario.stream.retention,
+            retention: scenario.stream.retention_window(),
             trace: opts.trace.then(Vec::new),
             metrics: opts.metrics.then(Recorder::default),
             next_batch: 1,
@@ -180,6 +180,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
         destination,
     };
+    stages.ctx.ledger.track_settled_bytes = matches!(source, Source::Kinesis(_));
     let has_backup = backup_mode == BackupMode::Enabled;
     if stages.ctx.metrics.is_some() {
         stages
@@ -193,7 +194,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
     finish(source, stages, scenario, has_backup)
 }
 
-fn run(source: &mut DirectPutSource, stages: &mut Stages) {
+fn run(source: &mut Source, stages: &mut Stages) {
     while let Some(t) = stages.ctx.queue.peek_time() {
         if t >= stages.ctx.end {
             break;
@@ -234,8 +235,10 @@ fn run(source: &mut DirectPutSource, stages: &mut Stages) {
             }
             Event::MinuteEnd(n) => {
                 let now = stages.ctx.now;
-                let age = stages
-                    .oldest_pending()
+                let age = [stages.oldest_pending(), source.oldest_pending(now)]
+                    .into_iter()
+                    .flatten()
+                    .min()
                     .map_or(0.0, |t| now.since(t).as_secs_f64());
                 if let Some(m) = &mut stages.ctx.metrics {
                     m.set(n, Slot::Freshness, age);
@@ -254,8 +257,16 @@ impl Intake for Stages {
         &mut self.ctx
     }
 
-    fn accept(&mut self, accepted: &[Chunk]) {
-        let (backup, next) = self.buffers.intake(self.ctx.now, accepted);
+    #[inline]
+    fn accept(&mut self, accepted: &[Chunk], first_try: Option<(SimTime, bool)>) {
+        let now = self.ctx.now;
+        let ledger = &mut self.ctx.ledger;
+        let (backup, next) = match first_try {
+            Some((first_try, resent)) => self.buffers.intake(now, accepted, true, |c| {
+                ledger.ingested(c, first_try, now, resent)
+            }),
+            None => self.buffers.intake(now, accepted, false, |_| {}),
+        };
         if let Some(added) = backup {
             self.after_add(BufferId::Backup, added);
         }
@@ -277,7 +288,11 @@ impl Stages {
     }
 
     /// A buffer took a unit: its deadline is set and a flush it calls for happens (B1, T2).
+    #[inline]
     fn after_add(&mut self, id: BufferId, added: Added) {
+        if added.opened.is_none() && !added.flush {
+            return;
+        }
         if let Some(batch) = self.buffers.after_add(&mut self.ctx, id, added) {
             self.flushed(id, batch);
         }
@@ -345,7 +360,7 @@ impl Stages {
 /// Settles what is still in the stream at the end, checks conservation (F2) and builds the
 /// output.
 fn finish(
-    source: DirectPutSource,
+    mut source: Source,
     stages: Stages,
     scenario: Scenario,
     has_backup: bool,
@@ -369,10 +384,11 @@ fn finish(
             l.settle_at_end(&mut in_stream);
         }
     }
+    source.settle_at_end(end, &mut ctx.ledger);
     let queue_events = ctx.queue.popped();
     while let Some((_, e)) = ctx.queue.pop() {
         if let Event::Source(e) = e {
-            source.settle_at_end(e, &mut ctx.ledger);
+            Source::settle_event_at_end(e, &mut ctx.ledger);
         }
     }
     ctx.ledger.close()?;
@@ -384,6 +400,7 @@ fn finish(
                 lambda: lambda.is_some(),
                 destination: scenario.destination.name(),
                 backup: has_backup,
+                kinesis: matches!(source, Source::Kinesis(_)),
             },
         )
     });
@@ -396,6 +413,7 @@ fn finish(
         }
         None => (Default::default(), None),
     };
+    let kinesis = source.kinesis(l.counts.expired);
     let mut out = RunOutput {
         records: l.counts,
         latency: l.latency.summary(),
@@ -404,7 +422,7 @@ fn finish(
         throttled_records: l.throttled_records,
         data_freshness_max: l.freshness_max,
         calls: Calls {
-            put_record_batch: source.calls(),
+            put_record_batch: source.put_record_batch(),
             lambda: lambda_calls,
             s3_put: main.service.calls.counts(),
             redshift_copy: Default::default(),
@@ -413,6 +431,7 @@ fn finish(
             s3_bytes: main.bytes,
         },
         lambda: lambda_report,
+        kinesis,
         redshift: None,
         opensearch: None,
         backup: has_backup.then_some(BackupReport {

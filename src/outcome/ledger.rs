@@ -23,6 +23,12 @@ pub trait RecordRun {
     fn is_unsettled(&self) -> bool;
     /// Marks the records as settled.
     fn mark_settled(&mut self);
+    /// Their bytes.
+    fn bytes(&self) -> u64;
+    /// True once they were written to S3 in any object (K5).
+    fn is_in_s3(&self) -> bool;
+    /// Marks them as written to S3.
+    fn mark_in_s3(&mut self);
 }
 
 /// Counts of record fates (F1-F3), in the order of the JSON report.
@@ -182,6 +188,12 @@ pub struct Ledger {
     copies: IdStates,
     /// The longest any record stayed in the stream before it left it (`DataFreshness` max).
     pub freshness_max: SimDuration,
+    /// Bytes of original records settled for back pressure (K5): delivered the first time,
+    /// written to S3 in any object, dropped or expired; a transform's change of size counts
+    /// so that the sum is in the bytes the records had when they entered.
+    pub settled_bytes: i64,
+    /// Whether `settled_bytes` is kept (only a Kinesis source needs it).
+    pub track_settled_bytes: bool,
 }
 
 impl Ledger {
@@ -220,6 +232,29 @@ impl Ledger {
         c.first_id()..c.first_id() + u64::from(c.count())
     }
 
+    /// Counts `c`'s bytes as settled (K5), once.
+    #[inline]
+    fn settle_bytes(&mut self, c: &mut impl RecordRun) {
+        if self.track_settled_bytes && !c.is_in_s3() {
+            self.settled_bytes += c.bytes() as i64;
+            c.mark_in_s3();
+        }
+    }
+
+    /// `c` was written to S3 in an object that is not yet its fate (Redshift's intermediate
+    /// objects): settled for back pressure (K5) only.
+    pub fn in_s3(&mut self, c: &mut impl RecordRun) {
+        if c.is_unsettled() {
+            self.settle_bytes(c);
+        }
+    }
+
+    /// A transform changed unsettled records' size from `before` to `after` bytes: settled
+    /// bytes keep counting the size they entered with (K5).
+    pub fn resized(&mut self, before: u64, after: u64) {
+        self.settled_bytes += before as i64 - after as i64;
+    }
+
     fn first_delivery(&mut self, age: SimDuration, n: u64) {
         if n > 0 {
             self.counts.delivered += n;
@@ -238,6 +273,9 @@ impl Ledger {
         if c.is_settled() {
             self.counts.duplicates += n;
             return 0;
+        }
+        if self.track_settled_bytes && !c.is_copy() {
+            self.settle_bytes(c);
         }
         c.mark_settled();
         if c.is_copy() {
@@ -302,8 +340,9 @@ impl Ledger {
     }
 
     /// The transform answered `Dropped` for `c` at `now` (L4).
-    pub fn dropped(&mut self, c: &impl RecordRun, now: SimTime) {
+    pub fn dropped(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.settle_bytes(c);
             self.counts.dropped += self.other_fate(c, OtherFate::Dropped);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
         }
@@ -313,6 +352,7 @@ impl Ledger {
     /// repeated write (lost acknowledgement) changes nothing.
     pub fn processing_failed(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.settle_bytes(c);
             self.counts.processing_failed += self.other_fate(c, OtherFate::ProcessingFailed);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
             c.mark_settled();
@@ -322,6 +362,7 @@ impl Ledger {
     /// The destination gave up on `c` at `now` (R4, E3): its records are in S3.
     pub fn skipped(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.settle_bytes(c);
             self.counts.skipped += self.other_fate(c, OtherFate::Skipped);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
             c.mark_settled();
@@ -330,8 +371,9 @@ impl Ledger {
 
     /// `c` outlived the retention window at `now` (I4); records already delivered keep their
     /// fate.
-    pub fn expired(&mut self, c: &impl RecordRun, now: SimTime) {
+    pub fn expired(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.settle_bytes(c);
             self.counts.expired += self.other_fate(c, OtherFate::Expired);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
         }

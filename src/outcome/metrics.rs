@@ -30,6 +30,12 @@ pub enum Slot {
     BackupRecords,
     BackupOk,
     BackupAttempts,
+    KinesisReadRecords,
+    KinesisReadBytes,
+    /// `KinesisMillisBehindLatest`, sampled just before each whole minute (K6).
+    KinesisMillisBehind,
+    ThrottledGetRecords,
+    WriteThroughputExceeded,
     /// Records delivered to the destination for the first time (not a CloudWatch metric; it
     /// draws the "delivered" line of the plots).
     Delivered,
@@ -90,6 +96,8 @@ pub struct Components {
     pub destination: &'static str,
     /// A backup bucket.
     pub backup: bool,
+    /// A Kinesis data stream as the source (K6).
+    pub kinesis: bool,
 }
 
 /// How a column is computed from a row.
@@ -113,12 +121,25 @@ impl MetricSeries {
         use Column::*;
         use Slot::*;
         let c = self.components;
-        let mut v = vec![
-            ("IncomingRecords", Sum(IncomingRecords)),
-            ("IncomingBytes", Sum(IncomingBytes)),
-            ("IncomingPutRequests", Sum(IncomingPutRequests)),
-            ("ThrottledRecords", Sum(ThrottledRecords)),
-        ];
+        let mut v = if c.kinesis {
+            vec![
+                ("DataReadFromKinesisStream.Records", Sum(KinesisReadRecords)),
+                ("DataReadFromKinesisStream.Bytes", Sum(KinesisReadBytes)),
+                ("KinesisMillisBehindLatest", Sum(KinesisMillisBehind)),
+                ("ThrottledGetRecords", Sum(ThrottledGetRecords)),
+                (
+                    "WriteProvisionedThroughputExceeded",
+                    Sum(WriteThroughputExceeded),
+                ),
+            ]
+        } else {
+            vec![
+                ("IncomingRecords", Sum(IncomingRecords)),
+                ("IncomingBytes", Sum(IncomingBytes)),
+                ("IncomingPutRequests", Sum(IncomingPutRequests)),
+                ("ThrottledRecords", Sum(ThrottledRecords)),
+            ]
+        };
         if c.lambda {
             v.push((
                 "ExecuteProcessing.Duration",

@@ -65,7 +65,7 @@ fn dest_name(s: &Scenario) -> &'static str {
 
 impl Document {
     /// The report of a finished run.
-    pub fn new(out: &RunOutput) -> Document {
+    pub(super) fn new(out: &RunOutput) -> Document {
         let r = Report::new(out);
         let s = &out.scenario;
         let intro = format!(

@@ -232,7 +232,7 @@ pub(super) fn statement(s: String) -> Body {
 
 impl Document {
     /// The sections that `format` shows.
-    pub fn sections(&self, format: Format) -> impl Iterator<Item = &Section> {
+    pub(super) fn sections(&self, format: Format) -> impl Iterator<Item = &Section> {
         self.sections
             .iter()
             .filter(move |s| s.only.is_none_or(|f| f == format))
@@ -241,7 +241,7 @@ impl Document {
 
 impl Section {
     /// The blocks that `format` shows.
-    pub fn blocks(&self, format: Format) -> impl Iterator<Item = &Body> {
+    pub(super) fn blocks(&self, format: Format) -> impl Iterator<Item = &Body> {
         self.blocks
             .iter()
             .filter(move |b| b.only.is_none_or(|f| f == format))

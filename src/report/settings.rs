@@ -3,8 +3,8 @@
 
 use super::grouped;
 use crate::scenario::{
-    BackupMode, BufferingHints, Destination, Fault, Quota, Rate, Scenario, SizeDist, Source,
-    TimeDist, Transform,
+    BackupMode, BufferingHints, Destination, Fault, PartitionKeys, Quota, Rate, Scenario, SizeDist,
+    Source, StreamSource, TimeDist, Transform,
 };
 
 fn rate_text(r: &Rate) -> String {
@@ -91,22 +91,41 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
             ),
         ));
     }
-    let q = s.stream.quota.limits();
-    let name = match s.stream.quota {
-        Quota::Large => "Large",
-        Quota::Standard => "Standard",
-        Quota::Custom { .. } => "Custom",
-    };
-    rows.push((
-        "quota".into(),
-        format!(
-            "{name}: {} records/s, {} requests/s, {} B/s",
-            grouped(q.records),
-            grouped(q.requests),
-            grouped(q.bytes)
-        ),
-    ));
-    rows.push(("retention".into(), s.stream.retention.to_string()));
+    match &s.stream.source {
+        StreamSource::DirectPut => {
+            let q = s.stream.quota_limits();
+            let name = match s.stream.quota.clone().unwrap_or_default() {
+                Quota::Large => "Large",
+                Quota::Standard => "Standard",
+                Quota::Custom { .. } => "Custom",
+            };
+            rows.push((
+                "quota".into(),
+                format!(
+                    "{name}: {} records/s, {} requests/s, {} B/s",
+                    grouped(q.records),
+                    grouped(q.requests),
+                    grouped(q.bytes)
+                ),
+            ));
+        }
+        StreamSource::KinesisStream(k) => {
+            let keys = match k.partition_keys {
+                PartitionKeys::Uniform => "uniform keys".to_string(),
+                PartitionKeys::Hot(share) => format!("a hot key with {share} of the records"),
+            };
+            rows.push((
+                "source".into(),
+                format!(
+                    "Kinesis data stream: {} shards ({:?}), {keys}, other consumers read {} MiB/s per shard",
+                    grouped(u64::from(k.shard_count)),
+                    k.stream_mode,
+                    k.other_consumers_read_mib_per_second
+                ),
+            ));
+        }
+    }
+    rows.push(("retention".into(), s.stream.retention_window().to_string()));
     if let Some(Transform::Lambda(t)) = &s.transform {
         let l = &s.services.lambda;
         let duration = match l.duration {

@@ -20,6 +20,9 @@ pub enum Target {
     Redshift,
     /// The OpenSearch cluster.
     OpenSearch,
+    /// The Kinesis data stream of a Kinesis source: `Outage` and `Errors` fail `GetRecords`,
+    /// `Throttle` lowers its shards' read capacity (K3).
+    Kinesis,
 }
 
 impl std::str::FromStr for Target {
@@ -32,8 +35,9 @@ impl std::str::FromStr for Target {
             "BackupS3" => Ok(Target::BackupS3),
             "Redshift" => Ok(Target::Redshift),
             "OpenSearch" => Ok(Target::OpenSearch),
+            "Kinesis" => Ok(Target::Kinesis),
             _ => Err(format!(
-                "unknown target `{s}`: allowed Ingest, Lambda, S3, BackupS3, Redshift, OpenSearch"
+                "unknown target `{s}`: allowed Ingest, Lambda, S3, BackupS3, Redshift, OpenSearch, Kinesis"
             )),
         }
     }

@@ -187,7 +187,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             span: None,
         }]));
     }
-    let scenario: Scenario = match ron_options().from_str(text) {
+    let mut scenario: Scenario = match ron_options().from_str(text) {
         Ok(s) => s,
         Err(e) => {
             let start = offset_of(text, e.span.start.line, e.span.start.col);
@@ -210,6 +210,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             }]));
         }
     };
+    scenario.stream.fill_defaults();
     let invalid = validate::validate(&scenario);
     if invalid.is_empty() {
         return Ok(scenario);

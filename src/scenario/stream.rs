@@ -11,25 +11,121 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StreamConfig {
-    /// Per-second ingest quotas (I2), default `Large`.
+    /// Where the stream's records come from: `DirectPut` (default) or a Kinesis data stream
+    /// (K1).
     #[serde(default)]
-    pub quota: Quota,
-    /// How long an undelivered record is kept (I4), 1 s-24 h, default 24 h.
-    #[serde(default = "default_retention")]
-    pub retention: SimDuration,
+    pub source: StreamSource,
+    /// Per-second ingest quotas of a Direct PUT stream (I2), default `Large`. With a Kinesis
+    /// source the shards' capacity applies instead (K2) and this is an error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<Quota>,
+    /// How long a Direct PUT stream keeps an undelivered record (I4), 1 s-24 h, default 24 h.
+    /// With a Kinesis source the data stream's retention applies instead (K4) and this is an
+    /// error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retention: Option<SimDuration>,
 }
 
 impl Default for StreamConfig {
     fn default() -> Self {
         StreamConfig {
-            quota: Quota::default(),
-            retention: default_retention(),
+            source: StreamSource::DirectPut,
+            quota: Some(Quota::default()),
+            retention: Some(default_retention()),
+        }
+    }
+}
+
+impl StreamConfig {
+    /// The Direct PUT quotas in force (I2).
+    pub fn quota_limits(&self) -> QuotaLimits {
+        self.quota.clone().unwrap_or_default().limits()
+    }
+
+    /// The retention window of I4 and T12: the data stream's retention with a Kinesis source
+    /// (K4), else `retention` (default 24 h).
+    pub fn retention_window(&self) -> SimDuration {
+        match &self.source {
+            StreamSource::KinesisStream(k) => {
+                SimDuration::from_secs(u64::from(k.retention_period_hours) * 3600)
+            }
+            StreamSource::DirectPut => self.retention.unwrap_or_else(default_retention),
+        }
+    }
+
+    /// Fills in the Direct PUT defaults a Direct PUT stream prints and uses.
+    pub(crate) fn fill_defaults(&mut self) {
+        if self.source == StreamSource::DirectPut {
+            self.quota.get_or_insert_with(Quota::default);
+            self.retention.get_or_insert_with(default_retention);
         }
     }
 }
 
 fn default_retention() -> SimDuration {
     SimDuration::from_secs(86_400)
+}
+
+/// The delivery stream's source (K1).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub enum StreamSource {
+    /// Producers call `PutRecordBatch` on the delivery stream (I1-I4).
+    #[default]
+    DirectPut,
+    /// Producers write to a Kinesis data stream with `PutRecords`; Firehose reads its shards
+    /// (K1-K6).
+    KinesisStream(KinesisStream),
+}
+
+/// A Kinesis data stream as the source (K1-K6).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KinesisStream {
+    /// `Provisioned` (default) or `OnDemand`; on-demand is modelled as provisioned with the
+    /// shard count it has scaled to (K2, assumption).
+    #[serde(default)]
+    pub stream_mode: StreamMode,
+    /// Shards, 1-10,000 (required).
+    pub shard_count: u32,
+    /// The data stream's retention, 24-8760 hours (default 24): Firehose retries delivery up
+    /// to it (K4).
+    #[serde(default = "default_retention_hours")]
+    pub retention_period_hours: u32,
+    /// How records spread over shards (K2, assumption): `Uniform` (default) or `Hot(share)`.
+    #[serde(default)]
+    pub partition_keys: PartitionKeys,
+    /// Read throughput other consumers take from every shard, 0-2 MiB/s (default 0, K3).
+    #[serde(default)]
+    pub other_consumers_read_mib_per_second: f64,
+    /// Back pressure (K5, assumption): Firehose reads only while the MiB it has read and not
+    /// yet settled are below this; default twice the destination's buffering size hint.
+    #[serde(default)]
+    pub max_unsettled_mib: Option<f64>,
+}
+
+fn default_retention_hours() -> u32 {
+    24
+}
+
+/// The data stream's capacity mode (K2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum StreamMode {
+    /// A fixed number of shards.
+    #[default]
+    Provisioned,
+    /// Scaled by AWS; modelled with the shard count it has scaled to (assumption).
+    OnDemand,
+}
+
+/// How records are spread over shards (K2).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+pub enum PartitionKeys {
+    /// Record id `k` goes to shard `k mod shard_count`.
+    #[default]
+    Uniform,
+    /// A hot key: a `share` (0-1] of the records goes to shard 0, the rest as `Uniform`.
+    Hot(f64),
 }
 
 /// Ingest quotas (I2).

@@ -102,7 +102,7 @@ impl Checker {
         }
     }
 
-    fn source(&mut self, i: usize, src: &Source, names: &mut Vec<String>) {
+    fn source(&mut self, i: usize, src: &Source, names: &mut Vec<String>, kinesis: bool) {
         let Source::DirectPut(p) = src;
         let base = format!("sources[{i}]");
         if p.name.trim().is_empty() {
@@ -126,15 +126,31 @@ impl Checker {
             " records (PutRecordBatch limit, I1)",
         );
         let path = format!("{base}.record_bytes");
-        let unit = " bytes (a record is at most 1,000 KiB, I1)";
+        // K1: a Kinesis data stream's PutRecords takes 1 MiB records and 5 MiB calls; Direct
+        // PUT's PutRecordBatch 1,000 KiB and 4 MiB (I1).
+        let (max_record, max_call, unit, call_name) = if kinesis {
+            (
+                MAX_KINESIS_RECORD_BYTES,
+                MAX_KINESIS_CALL_BYTES,
+                " bytes (a Kinesis record is at most 1 MiB, K1)",
+                "5 MiB",
+            )
+        } else {
+            (
+                MAX_RECORD_BYTES,
+                MAX_CALL_BYTES,
+                " bytes (a record is at most 1,000 KiB, I1)",
+                "4 MiB",
+            )
+        };
         let largest = match p.record_bytes {
             SizeDist::Fixed(n) => {
-                self.range_u64(&path, n, 1, MAX_RECORD_BYTES, unit);
+                self.range_u64(&path, n, 1, max_record, unit);
                 Some(n)
             }
             SizeDist::Uniform(a, b) => {
-                self.range_u64(&format!("{path}[0]"), a, 1, MAX_RECORD_BYTES, unit);
-                self.range_u64(&format!("{path}[1]"), b, 1, MAX_RECORD_BYTES, unit);
+                self.range_u64(&format!("{path}[0]"), a, 1, max_record, unit);
+                self.range_u64(&format!("{path}[1]"), b, 1, max_record, unit);
                 if a > b {
                     self.fail(
                         &path,
@@ -144,30 +160,32 @@ impl Checker {
                 Some(b)
             }
             SizeDist::LogNormal { median, p99 } => {
-                self.range_u64(&format!("{path}.median"), median, 1, MAX_RECORD_BYTES, unit);
-                self.range_u64(&format!("{path}.p99"), p99, 1, MAX_RECORD_BYTES, unit);
+                self.range_u64(&format!("{path}.median"), median, 1, max_record, unit);
+                self.range_u64(&format!("{path}.p99"), p99, 1, max_record, unit);
                 if median > p99 {
                     self.fail(
                         &path,
                         format!("LogNormal: median {median} is above p99 {p99}"),
                     );
                 }
-                // Unbounded: the 4 MiB limit is checked against the 99th percentile.
+                // Unbounded: the call limit is checked against the 99th percentile.
                 Some(p99)
             }
         };
         if let Some(largest) = largest {
             let call = largest.saturating_mul(u64::from(p.records_per_call));
             // Only when both factors are themselves in range: one problem, one message.
-            if call > MAX_CALL_BYTES
+            if call > max_call
                 && p.records_per_call <= MAX_RECORDS_PER_CALL
-                && largest <= MAX_RECORD_BYTES
+                && largest <= max_record
             {
                 self.fail(
                     &path,
                     format!(
-                        "{} records of up to {largest} bytes make a call of {call} bytes: allowed at most 4 MiB = {MAX_CALL_BYTES} bytes per PutRecordBatch call (I1); lower records_per_call or the record size",
-                        p.records_per_call
+                        "{} records of up to {largest} bytes make a call of {call} bytes: allowed at most {call_name} = {max_call} bytes per {} call ({}); lower records_per_call or the record size",
+                        p.records_per_call,
+                        if kinesis { "PutRecords" } else { "PutRecordBatch" },
+                        if kinesis { "K1" } else { "I1" },
                     ),
                 );
             }
@@ -191,6 +209,60 @@ impl Checker {
             p.backoff.initial,
             SimDuration::from_secs(3600),
         );
+    }
+
+    /// K1-K5: the data stream's settings.
+    fn kinesis(&mut self, k: &KinesisStream, s: &Scenario) {
+        let base = "stream.source";
+        self.range_u64(
+            &format!("{base}.shard_count"),
+            u64::from(k.shard_count),
+            1,
+            10_000,
+            " shards (the model's bound per stream; AWS's default account quota is 20,000 in us-east-1, us-west-2 and eu-west-1)",
+        );
+        self.range_u64(
+            &format!("{base}.retention_period_hours"),
+            u64::from(k.retention_period_hours),
+            24,
+            8760,
+            " hours (K4)",
+        );
+        if let PartitionKeys::Hot(share) = k.partition_keys
+            && !(share.is_finite() && share > 0.0 && share <= 1.0)
+        {
+            self.fail(
+                format!("{base}.partition_keys"),
+                format!("Hot({share}) is out of range: allowed a share more than 0 and at most 1"),
+            );
+        }
+        self.range_f64(
+            &format!("{base}.other_consumers_read_mib_per_second"),
+            k.other_consumers_read_mib_per_second,
+            0.0,
+            2.0,
+            " MiB/s (a shard serves 2 MiB/s of reads, K3)",
+        );
+        if let Some(m) = k.max_unsettled_mib
+            && !(m.is_finite() && m > 0.0 && m <= 1_000_000.0)
+        {
+            self.fail(
+                format!("{base}.max_unsettled_mib"),
+                format!("{m} is out of range: allowed more than 0 and at most 1000000 MiB (K5)"),
+            );
+        }
+        for (i, f) in s.faults.iter().enumerate() {
+            if let Fault::AckLost {
+                target: Target::Ingest,
+                ..
+            } = f
+            {
+                self.fail(
+                    format!("faults[{i}].target"),
+                    "AckLost on Ingest is not modelled with a Kinesis source (PutRecords reports each record's result); use Outage, Errors, Slow or Throttle",
+                );
+            }
+        }
     }
 
     fn call_time(&mut self, path: &str, t: &CallTime) {
@@ -246,10 +318,10 @@ impl Checker {
             }
             Fault::Throttle { factor, .. } => {
                 self.range_f64(&format!("{base}.factor"), *factor, 0.0, 1.0, "");
-                if !matches!(target, Target::Ingest | Target::Lambda) {
+                if !matches!(target, Target::Ingest | Target::Lambda | Target::Kinesis) {
                     self.fail(
                         format!("{base}.target"),
-                        "Throttle lowers a quota or a concurrency: allowed targets are Ingest and Lambda (model S3 trouble with Outage, Errors or Slow)",
+                        "Throttle lowers a quota, a concurrency or a read capacity: allowed targets are Ingest, Lambda and Kinesis (model S3 trouble with Outage, Errors or Slow)",
                     );
                 }
             }
@@ -286,15 +358,22 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
             format!("{} sources: allowed at most 64", s.sources.len()),
         );
     }
+    let kinesis = match &s.stream.source {
+        StreamSource::KinesisStream(k) => Some(k),
+        StreamSource::DirectPut => None,
+    };
     let mut names = Vec::new();
     for (i, src) in s.sources.iter().enumerate() {
-        c.source(i, src, &mut names);
+        c.source(i, src, &mut names, kinesis.is_some());
     }
-    if let Quota::Custom {
+    if let Some(k) = kinesis {
+        c.kinesis(k, s);
+    }
+    if let Some(Quota::Custom {
         records_per_second,
         requests_per_second,
         bytes_per_second,
-    } = s.stream.quota
+    }) = s.stream.quota
     {
         let q = "stream.quota";
         c.range_u64(
@@ -319,13 +398,31 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
             "",
         );
     }
-    c.range_dur(
-        "stream.retention",
-        s.stream.retention,
-        SimDuration::from_secs(1),
-        SimDuration::from_secs(86_400),
-    );
+    if let Some(retention) = s.stream.retention {
+        c.range_dur(
+            "stream.retention",
+            retention,
+            SimDuration::from_secs(1),
+            SimDuration::from_secs(86_400),
+        );
+    }
     let mut present = vec![Target::Ingest, Target::S3];
+    if kinesis.is_some() {
+        present.push(Target::Kinesis);
+        let why = "a Kinesis Data Streams source replaces it";
+        if s.stream.quota.is_some() {
+            c.fail(
+                "stream.quota",
+                format!("{why}: the shards' write capacity applies (1,000 records and 1 MiB per shard per second, K2); remove quota"),
+            );
+        }
+        if s.stream.retention.is_some() {
+            c.fail(
+                "stream.retention",
+                format!("{why}: the data stream's retention_period_hours bounds delivery (K4); remove retention"),
+            );
+        }
+    }
     if let Some(Transform::Lambda(t)) = &s.transform {
         present.push(Target::Lambda);
         c.range_f64(

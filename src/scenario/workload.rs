@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_RECORD_BYTES: u64 = 1_024_000;
 /// Largest `PutRecordBatch` call (I1): 4 MiB.
 pub const MAX_CALL_BYTES: u64 = 4 * MIB;
+/// Largest record of a Kinesis data stream's `PutRecords` call (K1): 1 MiB.
+pub const MAX_KINESIS_RECORD_BYTES: u64 = MIB;
+/// Largest `PutRecords` call (K1): 5 MiB.
+pub const MAX_KINESIS_CALL_BYTES: u64 = 5 * MIB;
 /// Most records in one call (I1).
 pub const MAX_RECORDS_PER_CALL: u32 = 500;
 /// Highest rate one source may have, records per second (a limit of the simulator).
@@ -19,7 +23,9 @@ pub const MAX_RATE: f64 = 10_000_000.0;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Source {
-    /// A producer calling `PutRecordBatch` on a Direct PUT stream.
+    /// A producer calling `PutRecordBatch` on a Direct PUT stream, or `PutRecords` on the
+    /// Kinesis data stream when that is the source (K1); `Producer(...)` is another name.
+    #[serde(alias = "Producer")]
     DirectPut(DirectPut),
 }
 

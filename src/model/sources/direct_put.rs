@@ -14,7 +14,7 @@ use crate::outcome::metrics::Slot;
 use crate::scenario::{Scenario, Source, Target};
 
 /// The source's events.
-pub(crate) enum SourceEvent {
+pub(crate) enum DirectPutEvent {
     /// Producer `p`'s next first-try call.
     Produce(usize),
     /// Producer `p` resends refused records.
@@ -44,6 +44,10 @@ pub(crate) struct DirectPutSource {
     scratch_refused: Vec<Chunk>,
 }
 
+fn ev(e: DirectPutEvent) -> Event {
+    Event::Source(super::SourceEvent::DirectPut(e))
+}
+
 const NO_FAULT: CallFate = CallFate {
     failed: false,
     ack_lost: false,
@@ -64,11 +68,10 @@ impl DirectPutSource {
                 .collect(),
             next_record: 0,
             ingest: Ingest {
-                limits: scenario.stream.quota.limits(),
+                limits: scenario.stream.quota_limits(),
                 window_end: 0,
-                records_left: 0,
+                window: Default::default(),
                 requests_left: 0,
-                bytes_left: 0,
                 faults: FaultSet::for_target(&scenario.faults, Target::Ingest),
                 rng: streams.stream("ingest"),
                 put_time,
@@ -85,7 +88,7 @@ impl DirectPutSource {
     pub(crate) fn start(&mut self, ctx: &mut Ctx) {
         for p in 0..self.producers.len() {
             if let Some(t) = self.producers[p].next_call() {
-                ctx.queue.push(t, Event::Source(SourceEvent::Produce(p)));
+                ctx.queue.push(t, ev(DirectPutEvent::Produce(p)));
             }
         }
     }
@@ -96,16 +99,16 @@ impl DirectPutSource {
     }
 
     /// Handles one of the source's events.
-    pub(crate) fn handle(&mut self, e: SourceEvent, intake: &mut impl Intake) {
+    pub(crate) fn handle(&mut self, e: DirectPutEvent, intake: &mut impl Intake) {
         match e {
-            SourceEvent::Produce(p) => self.produce(p, intake),
-            SourceEvent::Resend {
+            DirectPutEvent::Produce(p) => self.produce(p, intake),
+            DirectPutEvent::Resend {
                 p,
                 attempt,
                 first_try,
                 chunks,
             } => self.offer(p, attempt, first_try, &chunks, intake),
-            SourceEvent::IngestDone {
+            DirectPutEvent::IngestDone {
                 p,
                 attempt,
                 first_try,
@@ -116,18 +119,18 @@ impl DirectPutSource {
     }
 
     /// Records still with their producer at the end are in flight.
-    pub(crate) fn settle_at_end(&self, e: SourceEvent, ledger: &mut Ledger) {
+    pub(crate) fn settle_event_at_end(e: DirectPutEvent, ledger: &mut Ledger) {
         match e {
-            SourceEvent::Resend { chunks, .. } => {
+            DirectPutEvent::Resend { chunks, .. } => {
                 chunks.iter().for_each(|c| ledger.with_producer_at_end(c))
             }
-            SourceEvent::IngestDone {
+            DirectPutEvent::IngestDone {
                 accepted, refused, ..
             } => accepted
                 .iter()
                 .chain(&refused)
                 .for_each(|c| ledger.with_producer_at_end(c)),
-            SourceEvent::Produce(_) => {}
+            DirectPutEvent::Produce(_) => {}
         }
     }
 
@@ -143,19 +146,10 @@ impl DirectPutSource {
             self.next_record += u64::from(n);
             intake.ctx().ledger.produced(n);
             self.offer(p, 0, now, &[chunk], intake);
-            let Some(next) = self.producers[p].next_call() else {
-                return;
-            };
-            let ctx = intake.ctx();
-            if next >= ctx.end {
+            let next = self.producers[p].next_call();
+            if !super::go_on_inline(next, intake.ctx(), || ev(DirectPutEvent::Produce(p))) {
                 return;
             }
-            if ctx.queue.peek_time().is_some_and(|t| t <= next) {
-                ctx.queue.push(next, Event::Source(SourceEvent::Produce(p)));
-                return;
-            }
-            ctx.now = next;
-            ctx.events += 1;
         }
     }
 
@@ -215,7 +209,7 @@ impl DirectPutSource {
         } else {
             ctx.queue.push(
                 now + took,
-                Event::Source(SourceEvent::IngestDone {
+                ev(DirectPutEvent::IngestDone {
                     p,
                     attempt,
                     first_try,
@@ -230,6 +224,7 @@ impl DirectPutSource {
 
     /// A call returns: accepted records enter the stream, refused ones are resent or
     /// rejected (I3).
+    #[inline(always)]
     fn complete_call(
         &mut self,
         p: usize,
@@ -249,10 +244,7 @@ impl DirectPutSource {
                 m.add(now, Slot::IncomingBytes, bytes as f64);
                 m.add(now, Slot::IncomingPutRequests, 1.0);
             }
-            for c in accepted {
-                ctx.ledger.ingested(c, first_try, now, attempt > 0);
-            }
-            intake.accept(accepted);
+            intake.accept(accepted, Some((first_try, attempt > 0)));
         }
         if refused.is_empty() {
             return;
@@ -263,7 +255,7 @@ impl DirectPutSource {
             let pause = producer.backoff(attempt + 1);
             ctx.queue.push(
                 ctx.now + pause,
-                Event::Source(SourceEvent::Resend {
+                ev(DirectPutEvent::Resend {
                     p,
                     attempt: attempt + 1,
                     first_try,

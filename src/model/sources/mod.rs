@@ -1,21 +1,144 @@
-//! Where records come from. A source makes calls, applies its quotas, and hands the records it
-//! accepted to the pipeline through `Intake`; the pipeline knows nothing of how.
+//! Where records come from. A source makes calls, applies its quotas, and hands the records
+//! that entered the stream to the pipeline through `Intake`; the pipeline knows nothing of how.
 //!
 //! - `direct_put`: producers calling `PutRecordBatch` against the stream's quotas (I1-I3).
+//! - `kinesis`: producers writing to a Kinesis data stream's shards, which Firehose reads
+//!   (K1-K6).
 //! - [`producer`]: when a producer calls, how large each call is, its resend backoff (I1, I3, T1).
-//! - `quota`: per-second quota windows with partial acceptance (I2, T6).
+//! - `quota`: per-second capacity windows with partial acceptance (I2, T6, K2, K3).
 
 pub(crate) mod direct_put;
+pub(crate) mod kinesis;
 pub mod producer;
 pub(crate) mod quota;
 
+use super::CallCounts;
 use super::chunk::Chunk;
-use super::pipeline::Ctx;
+use super::pipeline::{Ctx, Event};
+use crate::engine::{RngStreams, SimTime};
+use crate::outcome::ledger::Ledger;
+use crate::scenario::{Scenario, StreamSource};
+use direct_put::{DirectPutEvent, DirectPutSource};
+use kinesis::{KinesisEvent, KinesisReport, KinesisSource};
 
-/// What a source hands its accepted records to.
+/// What a source hands the records that entered the stream to.
 pub(crate) trait Intake {
     /// The shared clock, queue, ledger, trace and metrics.
     fn ctx(&mut self) -> &mut Ctx;
-    /// The records of one call entered the stream now, as one unit (T2).
-    fn accept(&mut self, accepted: &[Chunk]);
+    /// The records of one call entered the stream now, as one unit (T2). With `first_try`
+    /// (the call's first try, and whether this was a resend) they are new to the stream: they
+    /// take `now` as their ingest time and the ledger counts them ingested.
+    fn accept(&mut self, accepted: &[Chunk], first_try: Option<(SimTime, bool)>);
+}
+
+/// After a producer's call: moves the clock to its next call `next` and returns true when
+/// nothing else is due before it, so that the caller makes that call inline, in the order one
+/// event per call would give (T2: a call at the instant of another event comes after it);
+/// otherwise schedules `event` for it (if it comes before the end) and returns false.
+#[inline]
+pub(crate) fn go_on_inline(
+    next: Option<SimTime>,
+    ctx: &mut Ctx,
+    event: impl FnOnce() -> Event,
+) -> bool {
+    let Some(next) = next else {
+        return false;
+    };
+    if next >= ctx.end {
+        return false;
+    }
+    if ctx.queue.peek_time().is_some_and(|t| t <= next) {
+        ctx.queue.push(next, event());
+        return false;
+    }
+    ctx.now = next;
+    ctx.events += 1;
+    true
+}
+
+/// A source's events.
+pub(crate) enum SourceEvent {
+    /// Of a Direct PUT stream.
+    DirectPut(DirectPutEvent),
+    /// Of a Kinesis data stream.
+    Kinesis(KinesisEvent),
+}
+
+/// The stream's source (K1). There is one per run, unboxed so that the Direct PUT call path
+/// takes no indirection.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Source {
+    /// Direct PUT producers (I1-I4).
+    DirectPut(DirectPutSource),
+    /// A Kinesis data stream and its producers (K1-K6).
+    Kinesis(KinesisSource),
+}
+
+impl Source {
+    /// The source of `scenario`.
+    pub(crate) fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
+        match &scenario.stream.source {
+            StreamSource::DirectPut => Source::DirectPut(DirectPutSource::new(scenario, streams)),
+            StreamSource::KinesisStream(k) => {
+                Source::Kinesis(KinesisSource::new(k, scenario, streams))
+            }
+        }
+    }
+
+    /// Schedules its first events.
+    pub(crate) fn start(&mut self, ctx: &mut Ctx) {
+        match self {
+            Source::DirectPut(s) => s.start(ctx),
+            Source::Kinesis(s) => s.start(ctx),
+        }
+    }
+
+    /// Handles one of its events.
+    #[inline]
+    pub(crate) fn handle(&mut self, e: SourceEvent, intake: &mut impl Intake) {
+        match (self, e) {
+            (Source::DirectPut(s), SourceEvent::DirectPut(e)) => s.handle(e, intake),
+            (Source::Kinesis(s), SourceEvent::Kinesis(e)) => s.handle(e, intake),
+            _ => {}
+        }
+    }
+
+    /// The ingest time of the oldest record it holds that has no fate yet.
+    pub(crate) fn oldest_pending(&self, now: SimTime) -> Option<SimTime> {
+        match self {
+            Source::DirectPut(_) => None,
+            Source::Kinesis(s) => s.oldest_pending(now),
+        }
+    }
+
+    /// Settles what it still holds at the end `end`.
+    pub(crate) fn settle_at_end(&mut self, end: SimTime, ledger: &mut Ledger) {
+        if let Source::Kinesis(s) = self {
+            s.settle_at_end(end, ledger);
+        }
+    }
+
+    /// Records of a pending event at the end are with their producers.
+    pub(crate) fn settle_event_at_end(e: SourceEvent, ledger: &mut Ledger) {
+        match e {
+            SourceEvent::DirectPut(e) => DirectPutSource::settle_event_at_end(e, ledger),
+            SourceEvent::Kinesis(e) => KinesisSource::settle_event_at_end(e, ledger),
+        }
+    }
+
+    /// `calls.put_record_batch` (0 with a Kinesis source, K2).
+    pub(crate) fn put_record_batch(&self) -> CallCounts {
+        match self {
+            Source::DirectPut(s) => s.calls(),
+            Source::Kinesis(_) => CallCounts::default(),
+        }
+    }
+
+    /// The `kinesis` report section, with a Kinesis source; `expired` is `records.expired`.
+    pub(crate) fn kinesis(&self, expired: u64) -> Option<KinesisReport> {
+        match self {
+            Source::DirectPut(_) => None,
+            Source::Kinesis(s) => Some(s.report(expired)),
+        }
+    }
 }

@@ -1,4 +1,6 @@
-//! The stream's ingest endpoint: per-second quota windows (I2, T6).
+//! Capacity in fixed one-second windows `[n s, n+1 s)`, taken in whole records from the front
+//! of a call (T6): the stream's Direct PUT quotas (I2), a Kinesis shard's write capacity (K2)
+//! and a `GetRecords` call's read limits (K3) all take records this way.
 
 use crate::engine::SimTime;
 use crate::engine::time::MICROS_PER_SEC;
@@ -7,13 +9,76 @@ use crate::model::faults::FaultSet;
 use crate::scenario::{CallTime, QuotaLimits};
 use rand_chacha::ChaCha8Rng;
 
+/// What is left of a capacity.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Window {
+    /// Records left.
+    pub records_left: u64,
+    /// Bytes left.
+    pub bytes_left: u64,
+}
+
+impl Window {
+    /// How many of `c`'s first records fit, in whole records.
+    #[inline]
+    pub(crate) fn fit(&self, c: &Chunk) -> u32 {
+        let record = c.record_bytes().max(1);
+        let n = u64::from(c.count);
+        if n <= self.records_left && n * record <= self.bytes_left {
+            // All fit: no division for the bytes.
+            return c.count;
+        }
+        n.min(self.records_left).min(self.bytes_left / record) as u32
+    }
+
+    /// Uses the capacity of `taken`.
+    #[inline]
+    pub(crate) fn consume(&mut self, taken: &Chunk) {
+        self.records_left -= u64::from(taken.count);
+        self.bytes_left = self.bytes_left.saturating_sub(taken.bytes);
+    }
+
+    /// Takes the first records of `c` that fit, in whole records: returns (the part taken,
+    /// the part refused).
+    #[inline]
+    pub(crate) fn take(&mut self, mut c: Chunk) -> (Option<Chunk>, Option<Chunk>) {
+        let fit = self.fit(&c);
+        if fit == 0 {
+            return (None, Some(c));
+        }
+        let (front, rest) = if fit == c.count {
+            (c, None)
+        } else {
+            (c.split_front(fit), Some(c))
+        };
+        self.consume(&front);
+        (Some(front), rest)
+    }
+}
+
+/// The start of the one-second window holding `now`, and the `Throttle` factor of `faults` in
+/// force at that start (X1: a window that starts inside the fault's window is throttled).
+pub(crate) fn window_start(now: SimTime, faults: &FaultSet) -> (u64, f64) {
+    let start = now.0 / MICROS_PER_SEC * MICROS_PER_SEC;
+    let f = if faults.is_empty() {
+        1.0
+    } else {
+        faults.throttle(SimTime(start))
+    };
+    (start, f)
+}
+
+/// `v` scaled by a `Throttle` factor, rounded down.
+pub(crate) fn scaled(v: u64, f: f64) -> u64 {
+    (v as f64 * f).floor() as u64
+}
+
 /// The stream's per-second quotas (I2, T6).
 pub(crate) struct Ingest {
     pub limits: QuotaLimits,
     pub window_end: u64,
-    pub records_left: u64,
+    pub window: Window,
     pub requests_left: u64,
-    pub bytes_left: u64,
     pub faults: FaultSet,
     pub rng: ChaCha8Rng,
     pub put_time: CallTime,
@@ -32,17 +97,13 @@ impl Ingest {
         refused: &mut Vec<Chunk>,
     ) -> u64 {
         if now.0 >= self.window_end {
-            let start = now.0 / MICROS_PER_SEC * MICROS_PER_SEC;
+            let (start, f) = window_start(now, &self.faults);
             self.window_end = start + MICROS_PER_SEC;
-            let f = if self.faults.is_empty() {
-                1.0
-            } else {
-                self.faults.throttle(SimTime(start))
+            self.window = Window {
+                records_left: scaled(self.limits.records, f),
+                bytes_left: scaled(self.limits.bytes, f),
             };
-            let scale = |v: u64| (v as f64 * f).floor() as u64;
-            self.records_left = scale(self.limits.records);
-            self.requests_left = scale(self.limits.requests);
-            self.bytes_left = scale(self.limits.bytes);
+            self.requests_left = scaled(self.limits.requests, f);
         }
         let mut throttled = 0;
         if self.requests_left == 0 {
@@ -52,17 +113,16 @@ impl Ingest {
         self.requests_left -= 1;
         for &c in chunks {
             let mut c = c;
+            // Once a record is refused, the rest of the call is too: the first ones are taken.
             let fit = if refused.is_empty() {
-                let by_bytes = self.bytes_left / c.record_bytes().max(1);
-                u64::from(c.count).min(self.records_left).min(by_bytes) as u32
+                self.window.fit(&c)
             } else {
                 0
             };
             if fit > 0 {
                 let whole = fit == c.count;
                 let front = if whole { c } else { c.split_front(fit) };
-                self.records_left -= u64::from(front.count);
-                self.bytes_left = self.bytes_left.saturating_sub(front.bytes);
+                self.window.consume(&front);
                 accepted.push(front);
                 if whole {
                     continue;

@@ -144,14 +144,18 @@ impl Buffers {
         }
     }
 
-    /// The records of one accepted call enter the first buffer (Lambda's, or the
-    /// destination's) and, with source record backup, the backup buffer too (L6), each as one
-    /// unit stamped with ingest time `now`. Returns what that did to the backup buffer and to
-    /// the first buffer (with its id).
+    /// The records of one accepted call (or one shard's read) enter the first buffer
+    /// (Lambda's, or the destination's) and, with source record backup, the backup buffer too
+    /// (L6), each as one unit; with `stamp`, each chunk first takes ingest time `now` and
+    /// goes to `each`. Returns what that did to the backup buffer and to the first buffer
+    /// (with its id).
+    #[inline]
     pub(crate) fn intake(
         &mut self,
         now: SimTime,
         accepted: &[Chunk],
+        stamp: bool,
+        mut each: impl FnMut(&Chunk),
     ) -> (Option<Added>, (BufferId, Added)) {
         let (next_id, next) = match &mut self.lambda {
             Some(l) => (BufferId::Lambda, l),
@@ -162,7 +166,10 @@ impl Buffers {
         let backup_was_empty = backup.as_ref().is_none_or(|b| b.is_empty());
         for &c in accepted {
             let mut c = c;
-            c.ingest = now;
+            if stamp {
+                c.ingest = now;
+                each(&c);
+            }
             if let Some(b) = backup.as_mut() {
                 b.push(c);
             }

@@ -221,8 +221,14 @@ impl Writer {
                         ledger.skipped(c, now);
                     }
                 }
-                // The destination takes these on below, once the write is acknowledged.
-                Kind::Intermediate | Kind::ErrorsManifest => {}
+                // In S3, settled for back pressure (K5); the destination takes them on
+                // below, once the write is acknowledged.
+                Kind::Intermediate => {
+                    for c in &mut object.batch.chunks {
+                        ledger.in_s3(c);
+                    }
+                }
+                Kind::ErrorsManifest => {}
             }
             // Written, whether or not the acknowledgement arrives.
             self.objects += 1;

@@ -1,0 +1,575 @@
+//! A Kinesis data stream as the delivery stream's source (K1-K6). Producers write to its
+//! shards with `PutRecords` against each shard's write capacity (K2); Firehose reads every
+//! shard once a second with `GetRecords` within the read limits (K3), as long as what it holds
+//! unsettled is below the back-pressure bound (K5); records age from their arrival in the data
+//! stream, and unread ones expire there at the data stream's retention (K4).
+//!
+//! Cost: a first-try call is split over the shards it touches, `min(records, shards)` pieces
+//! (and, with a hot key, one step per hot record); a read is one step per piece it takes. Work
+//! grows with calls and shards x seconds, never with records of uniform keys.
+
+use super::Intake;
+use super::producer::Producer;
+use super::quota::{Window, scaled, window_start};
+use crate::engine::time::MICROS_PER_SEC;
+use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::model::chunk::Chunk;
+use crate::model::faults::{CallFate, FaultSet};
+use crate::model::pipeline::{Ctx, Event};
+use crate::outcome::ledger::Ledger;
+use crate::outcome::metrics::Slot;
+use crate::scenario::{CallTime, KinesisStream, MIB, PartitionKeys, Scenario, Source, Target};
+use serde::Serialize;
+use std::collections::VecDeque;
+
+/// Write capacity of one shard per second (K2).
+const SHARD_RECORDS_PER_SECOND: u64 = 1_000;
+/// Read limits of one `GetRecords` call (K3): records, and bytes before other consumers.
+const READ_RECORDS: u64 = 10_000;
+const READ_BYTES: f64 = 2.0;
+
+/// The report's `kinesis` section (K2-K6).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KinesisReport {
+    /// Records the shards accepted.
+    pub records_written: u64,
+    /// Refusals by the shards' write capacity, counting every refusal
+    /// (`WriteProvisionedThroughputExceeded`).
+    pub records_refused: u64,
+    /// `PutRecords` calls, resends included.
+    pub put_records_calls: u64,
+    /// Calls with any refused record, or failed by an `Ingest` fault.
+    pub put_records_failed: u64,
+    /// Records Firehose read.
+    pub records_read: u64,
+    /// `GetRecords` calls made (a call skipped by back pressure is not one, K5).
+    pub get_records_calls: u64,
+    /// Calls that could not read a waiting record for lack of read capacity (K3).
+    pub throttled_get_records: u64,
+    /// The largest `KinesisMillisBehindLatest` sample (K6).
+    pub max_millis_behind_latest: u64,
+    /// Records that expired unread in the data stream (K4).
+    pub expired_unread: u64,
+    /// Records that expired after Firehose read them (K4, T12).
+    pub expired_read: u64,
+}
+
+/// A piece of a call: the records of one shard.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Piece {
+    shard: u32,
+    chunk: Chunk,
+}
+
+/// The source's events.
+pub(crate) enum KinesisEvent {
+    /// Producer `p`'s next first-try call.
+    Produce(usize),
+    /// Producer `p` resends refused records (each to its shard).
+    Resend {
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        pieces: Vec<Piece>,
+    },
+    /// A `PutRecords` call that takes time ends.
+    PutDone {
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        accepted: Vec<Piece>,
+        refused: Vec<Piece>,
+    },
+    /// Firehose's `GetRecords` calls of second `n`, shard 0 first (K3).
+    Read(u64),
+    /// `KinesisMillisBehindLatest` is sampled just before minute `n` ends (K6).
+    Sample(usize),
+}
+
+fn ev(e: KinesisEvent) -> Event {
+    Event::Source(super::SourceEvent::Kinesis(e))
+}
+
+/// One shard.
+#[derive(Default)]
+struct Shard {
+    window_end: u64,
+    window: Window,
+    /// Records written and not yet read, oldest first.
+    unread: VecDeque<Chunk>,
+    newest_written: Option<SimTime>,
+    newest_read: Option<SimTime>,
+}
+
+/// How record ids map to shards (K2).
+enum Keys {
+    Uniform,
+    /// A hot key taking the share `num / den` of the records to shard 0.
+    Hot {
+        num: u128,
+        den: u128,
+    },
+}
+
+/// The producers and the data stream.
+pub(crate) struct KinesisSource {
+    producers: Vec<Producer>,
+    next_record: u64,
+    shards: Vec<Shard>,
+    keys: Keys,
+    put_faults: FaultSet,
+    put_rng: rand_chacha::ChaCha8Rng,
+    put_time: CallTime,
+    read_faults: FaultSet,
+    read_rng: rand_chacha::ChaCha8Rng,
+    read_cap_bytes: u64,
+    max_unsettled: u64,
+    retention: SimDuration,
+    /// Bytes read, plus bytes of records that expired unread (the ledger counts those as
+    /// settled too): less the ledger's settled bytes, what Firehose holds unsettled (K5).
+    taken_bytes: i64,
+    report: KinesisReport,
+    hot_scratch: Vec<u64>,
+}
+
+const NO_FAULT: CallFate = CallFate {
+    failed: false,
+    ack_lost: false,
+    slow: 1.0,
+};
+
+/// `share` as an exact fraction when it has at most 9 decimals.
+fn fraction(share: f64) -> (u128, u128) {
+    let den = 1_000_000_000u128;
+    (((share * den as f64).round() as u128).clamp(1, den), den)
+}
+
+impl KinesisSource {
+    /// The data stream `k` of `scenario` and its producers.
+    pub(crate) fn new(k: &KinesisStream, scenario: &Scenario, streams: &RngStreams) -> Self {
+        let hint = u64::from(scenario.destination.buffering_hints().size_in_mbs) * MIB;
+        let max_unsettled = match k.max_unsettled_mib {
+            Some(m) => (m * MIB as f64) as u64,
+            None => 2 * hint,
+        };
+        let keys = match k.partition_keys {
+            PartitionKeys::Uniform => Keys::Uniform,
+            PartitionKeys::Hot(share) => {
+                let (num, den) = fraction(share);
+                Keys::Hot { num, den }
+            }
+        };
+        KinesisSource {
+            producers: scenario
+                .sources
+                .iter()
+                .map(|s| match s {
+                    Source::DirectPut(p) => Producer::new(p, streams),
+                })
+                .collect(),
+            next_record: 0,
+            shards: (0..k.shard_count).map(|_| Shard::default()).collect(),
+            keys,
+            put_faults: FaultSet::for_target(&scenario.faults, Target::Ingest),
+            put_rng: streams.stream("kinesis/put"),
+            put_time: scenario.services.ingest.put_time,
+            read_faults: FaultSet::for_target(&scenario.faults, Target::Kinesis),
+            read_rng: streams.stream("kinesis/read"),
+            read_cap_bytes: ((READ_BYTES - k.other_consumers_read_mib_per_second) * MIB as f64)
+                .floor()
+                .max(0.0) as u64,
+            max_unsettled,
+            retention: scenario.stream.retention_window(),
+            taken_bytes: 0,
+            report: KinesisReport::default(),
+            hot_scratch: Vec::new(),
+        }
+    }
+
+    /// Schedules every producer's first call, the first reads and the first lag sample.
+    pub(crate) fn start(&mut self, ctx: &mut Ctx) {
+        for p in 0..self.producers.len() {
+            if let Some(t) = self.producers[p].next_call() {
+                ctx.queue.push(t, ev(KinesisEvent::Produce(p)));
+            }
+        }
+        ctx.queue
+            .push_last(SimTime::ZERO, ev(KinesisEvent::Read(0)));
+        let minute = SimTime(60 * MICROS_PER_SEC);
+        if minute < ctx.end {
+            ctx.queue
+                .push_before_all(minute, ev(KinesisEvent::Sample(0)));
+        }
+    }
+
+    /// Handles one of the source's events.
+    pub(crate) fn handle(&mut self, e: KinesisEvent, intake: &mut impl Intake) {
+        match e {
+            KinesisEvent::Produce(p) => self.produce(p, intake),
+            KinesisEvent::Resend {
+                p,
+                attempt,
+                first_try,
+                pieces,
+            } => self.put(p, attempt, first_try, pieces, intake.ctx()),
+            KinesisEvent::PutDone {
+                p,
+                attempt,
+                first_try,
+                accepted,
+                refused,
+            } => self.complete_put(p, attempt, first_try, &accepted, refused, intake.ctx()),
+            KinesisEvent::Read(n) => self.read(n, intake),
+            KinesisEvent::Sample(n) => self.sample(n, intake.ctx()),
+        }
+    }
+
+    /// First-try calls of producer `p`, from now on, inline while nothing else is due.
+    fn produce(&mut self, p: usize, intake: &mut impl Intake) {
+        loop {
+            let ctx = intake.ctx();
+            let now = ctx.now;
+            let n = self.producers[p].records_per_call;
+            let bytes = self.producers[p].call_bytes(n);
+            let chunk = Chunk::new(self.next_record, n, bytes, now);
+            self.next_record += u64::from(n);
+            ctx.ledger.produced(n);
+            let mut pieces = Vec::with_capacity(self.shards.len().min(n as usize));
+            self.split(chunk, &mut pieces);
+            self.put(p, 0, now, pieces, ctx);
+            let next = self.producers[p].next_call();
+            if !super::go_on_inline(next, intake.ctx(), || ev(KinesisEvent::Produce(p))) {
+                return;
+            }
+        }
+    }
+
+    /// Splits a first-try call's records over the shards (K2), in id order per shard; bytes
+    /// are shared in proportion to the records.
+    fn split(&mut self, c: Chunk, out: &mut Vec<Piece>) {
+        let shards = self.shards.len() as u64;
+        let (a, n) = (c.first_id, u64::from(c.count));
+        let mut counts: Vec<(u32, u64, u64)> = Vec::new();
+        match self.keys {
+            Keys::Uniform => {
+                for j in 0..n.min(shards) {
+                    counts.push((((a + j) % shards) as u32, a + j, (n - 1 - j) / shards + 1));
+                }
+            }
+            Keys::Hot { num, den } => {
+                // Hot ids: k with floor((k+1) share) > floor(k share), i.e. k = ceil(j/share)-1
+                // for j in (floor(a share), floor((a+n) share)].
+                let hot = &mut self.hot_scratch;
+                hot.clear();
+                hot.resize(n.min(shards) as usize, 0);
+                let (lo, hi) = (u128::from(a) * num / den, u128::from(a + n) * num / den);
+                for j in lo + 1..=hi {
+                    let k = (j * den).div_ceil(num) - 1;
+                    hot[((k as u64 - a) % shards) as usize] += 1;
+                }
+                let hot_total = (hi - lo) as u64;
+                for j in 0..n.min(shards) {
+                    let s = ((a + j) % shards) as u32;
+                    let uniform = (n - 1 - j) / shards + 1;
+                    let own = uniform - hot[j as usize];
+                    let extra = if s == 0 { hot_total } else { 0 };
+                    if own + extra > 0 {
+                        counts.push((s, a + j, own + extra));
+                    }
+                }
+                // Shard 0 may get only hot records of this call.
+                if hot_total > 0 && !counts.iter().any(|c| c.0 == 0) {
+                    counts.push((0, a, hot_total));
+                }
+            }
+        }
+        let mut assigned = 0u128;
+        let total = u128::from(n.max(1));
+        for (shard, first_id, count) in counts {
+            let from = u128::from(c.bytes) * assigned / total;
+            assigned += u128::from(count);
+            let to = u128::from(c.bytes) * assigned / total;
+            out.push(Piece {
+                shard,
+                chunk: Chunk::new(first_id, count as u32, (to - from) as u64, c.ingest),
+            });
+        }
+    }
+
+    /// A `PutRecords` call of `pieces` starts now: each shard takes, in order, what its write
+    /// capacity of this second allows (K2); an `Ingest` fault fails the whole call.
+    fn put(
+        &mut self,
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        pieces: Vec<Piece>,
+        ctx: &mut Ctx,
+    ) {
+        let now = ctx.now;
+        self.report.put_records_calls += 1;
+        let fate = if self.put_faults.is_empty() {
+            NO_FAULT
+        } else {
+            self.put_faults.call(now, &mut self.put_rng)
+        };
+        let mut accepted = Vec::with_capacity(pieces.len());
+        let mut refused = Vec::new();
+        let bytes: u64 = pieces.iter().map(|p| p.chunk.bytes).sum();
+        if fate.failed {
+            refused = pieces;
+        } else {
+            let mut throttled = 0;
+            for piece in pieces {
+                let shard = &mut self.shards[piece.shard as usize];
+                if now.0 >= shard.window_end {
+                    let (start, f) = window_start(now, &self.put_faults);
+                    shard.window_end = start + MICROS_PER_SEC;
+                    shard.window = Window {
+                        records_left: scaled(SHARD_RECORDS_PER_SECOND, f),
+                        bytes_left: scaled(MIB, f),
+                    };
+                }
+                let (front, rest) = shard.window.take(piece.chunk);
+                if let Some(chunk) = front {
+                    accepted.push(Piece { chunk, ..piece });
+                }
+                if let Some(chunk) = rest {
+                    throttled += u64::from(chunk.count);
+                    refused.push(Piece { chunk, ..piece });
+                }
+            }
+            self.report.records_refused += throttled;
+            if throttled > 0 {
+                ctx.metric(Slot::WriteThroughputExceeded, throttled as f64);
+            }
+        }
+        if fate.failed || !refused.is_empty() {
+            self.report.put_records_failed += 1;
+        }
+        let took = self.put_time.for_bytes(bytes).mul_f64(fate.slow);
+        if took == SimDuration::ZERO {
+            self.complete_put(p, attempt, first_try, &accepted, refused, ctx);
+        } else {
+            ctx.queue.push(
+                now + took,
+                ev(KinesisEvent::PutDone {
+                    p,
+                    attempt,
+                    first_try,
+                    accepted,
+                    refused,
+                }),
+            );
+        }
+    }
+
+    /// A call returns: accepted records arrive in their shards now (their ingest time, K4);
+    /// refused ones are resent or `rejected` (I3).
+    fn complete_put(
+        &mut self,
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        accepted: &[Piece],
+        refused: Vec<Piece>,
+        ctx: &mut Ctx,
+    ) {
+        let now = ctx.now;
+        for piece in accepted {
+            let mut c = piece.chunk;
+            c.ingest = now;
+            ctx.ledger.ingested(&c, first_try, now, attempt > 0);
+            self.report.records_written += u64::from(c.count);
+            let shard = &mut self.shards[piece.shard as usize];
+            shard.unread.push_back(c);
+            shard.newest_written = Some(now);
+        }
+        if refused.is_empty() {
+            return;
+        }
+        let producer = &mut self.producers[p];
+        if attempt < producer.max_retries {
+            let pause = producer.backoff(attempt + 1);
+            ctx.queue.push(
+                now + pause,
+                ev(KinesisEvent::Resend {
+                    p,
+                    attempt: attempt + 1,
+                    first_try,
+                    pieces: refused,
+                }),
+            );
+        } else {
+            for piece in &refused {
+                ctx.ledger.rejected(&piece.chunk);
+            }
+        }
+    }
+
+    /// K4: unread records of shard `s` whose age reaches the retention by `t` (at `t` itself
+    /// when `at_t`) expire at that instant.
+    fn expire_unread(&mut self, s: usize, t: SimTime, at_t: bool, ledger: &mut Ledger) {
+        let retention = self.retention;
+        let shard = &mut self.shards[s];
+        while let Some(c) = shard.unread.front_mut() {
+            let due = c.ingest + retention;
+            if due > t || (due == t && !at_t) {
+                break;
+            }
+            ledger.expired(c, due);
+            self.report.expired_unread += u64::from(c.count);
+            self.taken_bytes += c.bytes as i64;
+            shard.unread.pop_front();
+        }
+    }
+
+    /// Bytes read and not yet settled (K5).
+    fn unsettled(&self, ledger: &Ledger) -> i64 {
+        self.taken_bytes - ledger.settled_bytes
+    }
+
+    /// The `GetRecords` calls of second `n`, shard 0 first (K3, K5); then each shard's read
+    /// enters the first buffer as one arrival.
+    fn read(&mut self, n: u64, intake: &mut impl Intake) {
+        let ctx = intake.ctx();
+        let now = ctx.now;
+        let f = if self.read_faults.is_empty() {
+            1.0
+        } else {
+            self.read_faults.throttle(now)
+        };
+        let mut units: Vec<Vec<Chunk>> = Vec::new();
+        for s in 0..self.shards.len() {
+            self.expire_unread(s, now, true, &mut ctx.ledger);
+            if self.unsettled(&ctx.ledger) >= self.max_unsettled as i64 {
+                continue;
+            }
+            self.report.get_records_calls += 1;
+            let fate = if self.read_faults.is_empty() {
+                NO_FAULT
+            } else {
+                self.read_faults.call(now, &mut self.read_rng)
+            };
+            if fate.failed {
+                continue;
+            }
+            let mut window = Window {
+                records_left: scaled(READ_RECORDS, f),
+                bytes_left: scaled(self.read_cap_bytes, f),
+            };
+            let shard = &mut self.shards[s];
+            let mut unit = Vec::new();
+            let mut read = (0u64, 0u64);
+            while let Some(&c) = shard.unread.front() {
+                if c.ingest >= now {
+                    break;
+                }
+                let (front, rest) = window.take(c);
+                shard.unread.pop_front();
+                if let Some(rest) = rest {
+                    shard.unread.push_front(rest);
+                }
+                let Some(front) = front else {
+                    break;
+                };
+                read.0 += u64::from(front.count);
+                read.1 += front.bytes;
+                shard.newest_read = Some(front.ingest);
+                unit.push(front);
+            }
+            if unit.is_empty() && shard.unread.front().is_some_and(|c| c.ingest < now) {
+                self.report.throttled_get_records += 1;
+                ctx.metric(Slot::ThrottledGetRecords, 1.0);
+            }
+            if !unit.is_empty() {
+                self.report.records_read += read.0;
+                self.taken_bytes += read.1 as i64;
+                ctx.metric(Slot::KinesisReadRecords, read.0 as f64);
+                ctx.metric(Slot::KinesisReadBytes, read.1 as f64);
+                units.push(unit);
+            }
+        }
+        let next = now + SimDuration::from_secs(1);
+        if next < ctx.end {
+            ctx.queue.push_last(next, ev(KinesisEvent::Read(n + 1)));
+        }
+        for unit in units {
+            intake.accept(&unit, None);
+        }
+    }
+
+    /// K6: `KinesisMillisBehindLatest` just before minute `n` ends.
+    fn sample(&mut self, n: usize, ctx: &mut Ctx) {
+        let now = ctx.now;
+        let mut behind = 0u64;
+        for s in 0..self.shards.len() {
+            self.expire_unread(s, now, false, &mut ctx.ledger);
+            let shard = &self.shards[s];
+            if shard.unread.is_empty() {
+                continue;
+            }
+            let written = shard.newest_written.unwrap_or(SimTime::ZERO);
+            let read = shard.newest_read.unwrap_or(SimTime::ZERO);
+            behind = behind.max(written.since(read).as_micros() / 1_000);
+        }
+        self.report.max_millis_behind_latest = self.report.max_millis_behind_latest.max(behind);
+        if let Some(m) = &mut ctx.metrics {
+            m.set(n, Slot::KinesisMillisBehind, behind as f64);
+        }
+        let next = now + SimDuration::from_secs(60);
+        if next < ctx.end {
+            ctx.queue
+                .push_before_all(next, ev(KinesisEvent::Sample(n + 1)));
+        }
+    }
+
+    /// The arrival of the oldest unread record that has not expired by `now`.
+    pub(crate) fn oldest_pending(&self, now: SimTime) -> Option<SimTime> {
+        self.shards
+            .iter()
+            .filter_map(|s| {
+                s.unread
+                    .iter()
+                    .map(|c| c.ingest)
+                    .find(|&t| t + self.retention > now)
+            })
+            .min()
+    }
+
+    /// Records still in the shards at the end expire if their age reached the retention
+    /// before it (K4), else they are in flight; pending calls' records are with their
+    /// producers.
+    pub(crate) fn settle_at_end(&mut self, end: SimTime, ledger: &mut Ledger) {
+        for s in 0..self.shards.len() {
+            self.expire_unread(s, end, false, ledger);
+            for c in &self.shards[s].unread {
+                ledger.in_stream_at_end(c, end);
+            }
+        }
+    }
+
+    /// A pending event's records at the end are with their producers.
+    pub(crate) fn settle_event_at_end(e: KinesisEvent, ledger: &mut Ledger) {
+        match e {
+            KinesisEvent::Resend { pieces, .. } => pieces
+                .iter()
+                .for_each(|p| ledger.with_producer_at_end(&p.chunk)),
+            KinesisEvent::PutDone {
+                accepted, refused, ..
+            } => accepted
+                .iter()
+                .chain(&refused)
+                .for_each(|p| ledger.with_producer_at_end(&p.chunk)),
+            _ => {}
+        }
+    }
+
+    /// The report section; `expired` is the run's `records.expired`.
+    pub(crate) fn report(&self, expired: u64) -> KinesisReport {
+        KinesisReport {
+            expired_read: expired - self.report.expired_unread,
+            ..self.report.clone()
+        }
+    }
+}
