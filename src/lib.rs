@@ -35,7 +35,8 @@
 //!   made, not with the records carried.
 //! - [`outcome`]: the ledger of fates, duplicates and an HDR latency histogram (conservation is checked at the
 //!   end of every run, in release builds too.
-//! - [`report`]: the JSON report (a stable contract), text and Markdown.
+//! - [`report`]: the JSON report (a stable contract), text and Markdown, and the charts of
+//!   runs and sweeps.
 
 #![warn(missing_docs)]
 
@@ -44,7 +45,6 @@ pub mod engine;
 pub mod gallery;
 pub mod model;
 pub mod outcome;
-pub mod plot;
 pub mod report;
 pub mod scenario;
 pub mod sweep;

@@ -2,8 +2,8 @@
 //! numbers (X2: seed k of every point draws the same streams), summarised with means and 95%
 //! confidence intervals, and drawn as charts.
 
-use crate::plot::{Chart, Line, Plot};
 use crate::report::Report;
+use crate::report::charts::{self, Chart, Line, Plot};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::{RunOptions, simulate};
 use rayon::prelude::*;
@@ -729,7 +729,7 @@ impl SweepResult {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let plots = self.plots();
         for p in &plots {
-            crate::plot::write(p, dir, png)?;
+            charts::write(p, dir, png)?;
         }
         let write = |name: &str, text: String| {
             let path = dir.join(name);
