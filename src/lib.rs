@@ -37,17 +37,16 @@
 //!   end of every run, in release builds too.
 //! - [`report`]: the JSON report (a stable contract), text and Markdown, and the charts of
 //!   runs and sweeps.
+//! - [`study`]: the commands that run many simulations: sweeps, `check`, the gallery.
 
 #![warn(missing_docs)]
 
-pub mod check;
 pub mod engine;
-pub mod gallery;
 pub mod model;
 pub mod outcome;
 pub mod report;
 pub mod scenario;
-pub mod sweep;
+pub mod study;
 pub mod testing;
 
 pub use model::{RunOptions, RunOutput};

@@ -4,7 +4,7 @@ mod common;
 use common::*;
 use firehose_sim::report::Report;
 use firehose_sim::report::charts::{self, run_plots};
-use firehose_sim::sweep::{self, Axis};
+use firehose_sim::study::sweep::{self, Axis};
 use std::path::Path;
 
 fn quickstart() -> firehose_sim::scenario::Scenario {

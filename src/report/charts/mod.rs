@@ -1,6 +1,6 @@
 //! Every chart, of runs and of sweeps: what a chart shows ([`Plot`]), drawn as SVG and PNG
 //! with `plotters`. The charts of a run are chosen in `run.rs`; a sweep's come from
-//! [`crate::sweep::SweepResult::plots`].
+//! [`crate::study::sweep::SweepResult::plots`].
 //!
 //! Text uses DejaVu Sans, embedded in the binary, so PNGs render the same on a machine with no
 //! fonts installed, and the layout of SVGs (which depends on font metrics) is identical on
