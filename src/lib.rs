@@ -35,19 +35,18 @@
 //!   made, not with the records carried.
 //! - [`outcome`]: the ledger of fates, duplicates and an HDR latency histogram (conservation is checked at the
 //!   end of every run, in release builds too.
-//! - [`report`]: the JSON report (a stable contract), text and Markdown.
+//! - [`report`]: the JSON report (a stable contract), text and Markdown, and the charts of
+//!   runs and sweeps.
+//! - [`study`]: the commands that run many simulations: sweeps, `check`, the gallery.
 
 #![warn(missing_docs, unreachable_pub)]
 
-pub mod check;
 pub mod engine;
-pub mod gallery;
 pub mod model;
 pub mod outcome;
-pub mod plot;
 pub mod report;
 pub mod scenario;
-pub mod sweep;
+pub mod study;
 pub mod testing;
 
 pub use model::{RunOptions, RunOutput};

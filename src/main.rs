@@ -92,7 +92,7 @@ fn main() -> ExitCode {
             scenarios,
             out,
             png,
-        } => match firehose_sim::gallery::regenerate(&scenarios, &out, png) {
+        } => match firehose_sim::study::gallery::regenerate(&scenarios, &out, png) {
             Ok(_) => {
                 eprintln!("gallery written to {}", out.display());
                 ExitCode::SUCCESS
@@ -170,7 +170,7 @@ fn run(
 }
 
 fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitCode {
-    use firehose_sim::sweep::{self, SweepError};
+    use firehose_sim::study::sweep::{self, SweepError};
     use std::io::IsTerminal;
     let started = Instant::now();
     let result = sweep::load(path)
@@ -211,7 +211,7 @@ fn run_check(
     seed: Option<u64>,
     out: std::path::PathBuf,
 ) -> ExitCode {
-    use firehose_sim::check::{self, Property};
+    use firehose_sim::study::check::{self, Property};
     use firehose_sim::testing::FaultSpace;
     let c = s.check.clone().unwrap_or_default();
     let Some(text) = c.property.clone() else {

@@ -1,9 +1,9 @@
 //! `firehose-sim check`: search, shrinking, replay and determinism (R3, I4), and the public
 //! `testing` API.
 
-use firehose_sim::check::{self, Property};
 use firehose_sim::engine::SimDuration;
 use firehose_sim::scenario::{self, Fault, FaultKind, Target};
+use firehose_sim::study::check::{self, Property};
 use firehose_sim::testing::FaultSpace;
 use std::path::Path;
 

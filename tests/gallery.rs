@@ -30,7 +30,8 @@ fn gallery_matches_the_committed_reports() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let tmp = std::env::temp_dir().join(format!("firehose-sim-gallery-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    firehose_sim::gallery::regenerate(&root.join("scenarios"), &tmp, false).expect("gallery");
+    firehose_sim::study::gallery::regenerate(&root.join("scenarios"), &tmp, false)
+        .expect("gallery");
     let fresh = files(&tmp);
     let committed = files(&root.join("reports"));
     let _ = std::fs::remove_dir_all(&tmp);

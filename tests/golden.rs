@@ -19,7 +19,7 @@ fn bundled() -> Vec<PathBuf> {
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
             let text = std::fs::read_to_string(p).unwrap_or_default();
-            !name.starts_with("bench-") && !firehose_sim::gallery::is_sweep(&text)
+            !name.starts_with("bench-") && !firehose_sim::study::gallery::is_sweep(&text)
         })
         .collect();
     out.sort();

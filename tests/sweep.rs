@@ -2,8 +2,9 @@
 
 mod common;
 use common::*;
-use firehose_sim::report::{Report, run_plots};
-use firehose_sim::sweep::{self, Axis};
+use firehose_sim::report::Report;
+use firehose_sim::report::charts::{self, run_plots};
+use firehose_sim::study::sweep::{self, Axis};
 use std::path::Path;
 
 fn quickstart() -> firehose_sim::scenario::Scenario {
@@ -234,7 +235,7 @@ fn run_charts_are_drawn() {
             "fates"
         ]
     );
-    let svg = firehose_sim::plot::svg(&plots[0]).unwrap();
+    let svg = charts::svg(&plots[0]).unwrap();
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     for text in [
         "incoming",
@@ -247,12 +248,12 @@ fn run_charts_are_drawn() {
     assert!(svg.matches("<polyline").count() >= 2 || svg.matches("<path").count() >= 2);
     let dir = std::env::temp_dir().join(format!("fs-png-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    firehose_sim::plot::write(&plots[3], &dir, true).unwrap();
+    charts::write(&plots[3], &dir, true).unwrap();
     let png = std::fs::read(dir.join("fates.png")).unwrap();
     assert_eq!(&png[1..4], b"PNG");
     let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
     let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
-    assert_eq!((width, height), firehose_sim::plot::SIZE);
+    assert_eq!((width, height), charts::SIZE);
     assert!(png.len() > 10_000);
     let _ = std::fs::remove_dir_all(&dir);
 }

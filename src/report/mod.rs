@@ -1,16 +1,16 @@
 //! Rendering a finished run: the JSON report of the contract in DESIGN.md, and a text summary
 //! for a design review and Markdown, both laid out from one model of the report's sections
-//! (`sections.rs`), filled in by `content.rs` and `settings.rs`.
+//! (`sections.rs`), filled in by `content.rs` and `settings.rs`; and [`charts`], every chart
+//! of runs and sweeps.
 
+pub mod charts;
 mod content;
 mod markdown;
-mod plots;
 mod sections;
 mod settings;
 mod text;
 
 pub use markdown::markdown;
-pub use plots::run_plots;
 pub use text::text;
 
 /// Writes a run's `report.json`, `report.md` (embedding the charts), `metrics.csv` (when the
@@ -25,9 +25,9 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
     if let Some(m) = &out.metrics {
         write("metrics.csv", &m.to_csv())?;
     }
-    let plots = run_plots(out);
+    let plots = charts::run_plots(out);
     for p in &plots {
-        crate::plot::write(p, dir, png)?;
+        charts::write(p, dir, png)?;
     }
     let mut md = markdown(out);
     md.push_str("\n## Charts\n\n");

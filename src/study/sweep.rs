@@ -2,13 +2,13 @@
 //! numbers (X2: seed k of every point draws the same streams), summarised with means and 95%
 //! confidence intervals, and drawn as charts.
 
-use crate::plot::{Chart, Line, Plot};
+use super::fields::{self, label, output};
 use crate::report::Report;
+use crate::report::charts::{self, Chart, Line, Plot};
 use crate::scenario::{self, Scenario, ScenarioError};
 use crate::{RunOptions, simulate};
 use rayon::prelude::*;
 use serde::Deserialize;
-use serde_json::Value as Json;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -176,190 +176,23 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
     Ok((sweep, base, base_path))
 }
 
-/// A field path: keys and list indices.
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Key(String),
-    Index(usize),
-}
-
-fn parse_path(path: &str) -> Result<Vec<Step>, String> {
-    let mut steps = Vec::new();
-    for part in path.split('.') {
-        let (key, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        if key.is_empty() && steps.is_empty() {
-            return Err(format!("`{path}`: a path starts with a field name"));
-        }
-        if !key.is_empty() {
-            steps.push(Step::Key(key.to_string()));
-        }
-        while let Some(r) = rest.strip_prefix('[') {
-            let close = r
-                .find(']')
-                .ok_or_else(|| format!("`{path}`: `[` without `]`"))?;
-            let n = r[..close]
-                .parse()
-                .map_err(|_| format!("`{path}`: `{}` is not a list index", &r[..close]))?;
-            steps.push(Step::Index(n));
-            rest = &r[close + 1..];
-        }
-        if !rest.is_empty() {
-            return Err(format!("`{path}`: unexpected `{rest}`"));
-        }
-    }
-    Ok(steps)
-}
-
-/// An enum variant in the scenario's JSON form: an object with one capitalised key.
-fn variant(v: &Json) -> Option<&str> {
-    match v {
-        Json::Object(m) if m.len() == 1 => m
-            .keys()
-            .next()
-            .filter(|k| k.starts_with(|c: char| c.is_ascii_uppercase()))
-            .map(String::as_str),
-        _ => None,
-    }
-}
-
-/// Follows `path` into `v`, passing through enum variants (`S3(...)`, `Outage(...)`) as the
-/// scenario file does.
-fn lookup<'a>(v: &'a mut Json, path: &str) -> Result<&'a mut Json, String> {
-    let mut cur = v;
-    for step in parse_path(path)? {
-        loop {
-            let direct = match (&step, &*cur) {
-                (Step::Key(k), Json::Object(m)) => m.contains_key(k),
-                (Step::Index(_), Json::Array(_)) => true,
-                _ => false,
-            };
-            if direct {
-                break;
-            }
-            match variant(cur).map(str::to_string) {
-                Some(name) => {
-                    cur = cur
-                        .get_mut(&name)
-                        .ok_or_else(|| format!("`{path}`: no field here"))?;
-                }
-                None => {
-                    return Err(match step {
-                        Step::Key(k) => format!("`{path}`: the scenario has no field `{k}` there"),
-                        Step::Index(i) => format!("`{path}`: [{i}] is not a list element there"),
-                    });
-                }
-            }
-        }
-        cur = match step {
-            Step::Key(k) => cur
-                .get_mut(&k)
-                .ok_or_else(|| format!("`{path}`: no field `{k}`"))?,
-            Step::Index(i) => {
-                let len = cur.as_array().map_or(0, Vec::len);
-                cur.get_mut(i).ok_or_else(|| {
-                    format!("`{path}`: index {i} is out of range (the list has {len})")
-                })?
-            }
-        };
-    }
-    Ok(cur)
-}
-
-fn to_json(v: &ron::Value) -> Json {
-    match v {
-        ron::Value::Bool(b) => Json::Bool(*b),
-        ron::Value::Char(c) => Json::String(c.to_string()),
-        ron::Value::String(s) => Json::String(s.clone()),
-        ron::Value::Number(n) => {
-            let f = n.into_f64();
-            if f == f.trunc() && f.abs() < 9e15 {
-                Json::from(f as i64)
-            } else {
-                serde_json::Number::from_f64(f).map_or(Json::Null, Json::Number)
-            }
-        }
-        ron::Value::Option(o) => o.as_deref().map_or(Json::Null, to_json),
-        ron::Value::Seq(s) => Json::Array(s.iter().map(to_json).collect()),
-        ron::Value::Map(m) => Json::Object(
-            m.iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        ron::Value::String(s) => s.clone(),
-                        other => label(other),
-                    };
-                    (key, to_json(v))
-                })
-                .collect(),
-        ),
-        ron::Value::Unit | ron::Value::Bytes(_) => Json::Null,
-    }
-}
-
-/// A value as written in tables and charts.
-pub fn label(v: &ron::Value) -> String {
-    match v {
-        ron::Value::String(s) => s.clone(),
-        ron::Value::Number(n) => {
-            let f = n.into_f64();
-            if f == f.trunc() && f.abs() < 9e15 {
-                format!("{}", f as i64)
-            } else {
-                format!("{f}")
-            }
-        }
-        other => format!("{}", to_json(other)),
-    }
-}
-
 /// `base` with the given axis values set, checked like a scenario file.
 pub fn apply(base: &Scenario, axes: &[Axis], values: &[&ron::Value]) -> Result<Scenario, String> {
     let mut json = serde_json::to_value(base).map_err(|e| e.to_string())?;
     for (axis, value) in axes.iter().zip(values) {
-        let slot = lookup(&mut json, &axis.field)?;
-        *slot = to_json(value);
+        fields::set(&mut json, &axis.field, value)?;
     }
-    let s: Scenario = serde_json::from_value(json).map_err(|e| {
+    let point = || {
         let point: Vec<String> = axes
             .iter()
             .zip(values)
             .map(|(a, v)| format!("{} = {}", a.field, label(v)))
             .collect();
-        format!("{}: {e}", point.join(", "))
-    })?;
-    scenario::check(&s).map_err(|problems| {
-        let point: Vec<String> = axes
-            .iter()
-            .zip(values)
-            .map(|(a, v)| format!("{} = {}", a.field, label(v)))
-            .collect();
-        format!("at {}: {}", point.join(", "), problems.join("; "))
-    })?;
+        point.join(", ")
+    };
+    let s: Scenario = serde_json::from_value(json).map_err(|e| format!("{}: {e}", point()))?;
+    scenario::check(&s).map_err(|problems| format!("at {}: {}", point(), problems.join("; ")))?;
     Ok(s)
-}
-
-/// A field of the JSON report as a number.
-pub fn output(report: &Json, path: &str) -> Result<f64, String> {
-    let mut cur = report;
-    for step in parse_path(path)? {
-        cur = match step {
-            Step::Key(k) => cur
-                .get(&k)
-                .ok_or_else(|| format!("output `{path}`: the report has no field `{k}` there"))?,
-            Step::Index(i) => cur
-                .get(i)
-                .ok_or_else(|| format!("output `{path}`: no element {i}"))?,
-        };
-    }
-    match cur {
-        Json::Number(n) => n
-            .as_f64()
-            .ok_or_else(|| format!("output `{path}` is not a number")),
-        Json::Null => Ok(0.0),
-        _ => Err(format!("output `{path}` is not a number but {cur}")),
-    }
 }
 
 /// Mean and half-width of the 95% confidence interval (Student's t).
@@ -729,7 +562,7 @@ impl SweepResult {
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let plots = self.plots();
         for p in &plots {
-            crate::plot::write(p, dir, png)?;
+            charts::write(p, dir, png)?;
         }
         let write = |name: &str, text: String| {
             let path = dir.join(name);
@@ -756,7 +589,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ranges_expand_and_paths_parse() {
+    fn ranges_expand_and_intervals_are_right() {
         assert_eq!(
             expand_ranges("values: Range(0, 7200, 1800),").unwrap(),
             "values: [0, 1800, 3600, 5400, 7200],"
@@ -766,15 +599,6 @@ mod tests {
             "[0.5, 0.75, 1]"
         );
         assert!(expand_ranges("Range(1, 2)").is_err());
-        assert_eq!(
-            parse_path("faults[0].until").unwrap(),
-            vec![
-                Step::Key("faults".into()),
-                Step::Index(0),
-                Step::Key("until".into())
-            ]
-        );
-        assert!(parse_path("a[x]").is_err());
         let (m, ci) = mean_ci(&[1.0, 2.0, 3.0]);
         assert!((m - 2.0).abs() < 1e-12 && (ci - 4.303 / 3f64.sqrt()).abs() < 1e-9);
     }

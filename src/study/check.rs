@@ -2,6 +2,7 @@
 //! search of fault schedules that stops at the first violation and shrinks it to a minimal one
 //! with proptest's runner.
 
+use super::fields::output;
 use crate::report::Report;
 use crate::scenario::{Fault, Scenario};
 use crate::testing::{FaultSpace, fault_schedules, with_faults};
@@ -250,7 +251,7 @@ impl Property {
     /// Checks every field against a report's shape: an unknown field is an error at its column.
     pub fn check_fields(&self, report: &Json) -> Result<(), String> {
         for (f, col) in self.fields() {
-            crate::sweep::output(report, &f).map_err(|e| format!("column {col}: {e}"))?;
+            output(report, &f).map_err(|e| format!("column {col}: {e}"))?;
         }
         Ok(())
     }
@@ -261,7 +262,7 @@ impl Property {
             Property::Cmp {
                 field, op, value, ..
             } => {
-                let v = crate::sweep::output(report, field)?;
+                let v = output(report, field)?;
                 match op {
                     Op::Eq => v == *value,
                     Op::Ne => v != *value,
@@ -346,7 +347,7 @@ pub fn run(
             .fields()
             .into_iter()
             .map(|(f, _)| {
-                let v = crate::sweep::output(&own, &f).unwrap_or(f64::NAN);
+                let v = output(&own, &f).unwrap_or(f64::NAN);
                 (f, v)
             })
             .collect();
@@ -405,7 +406,7 @@ pub fn run(
                 .fields()
                 .into_iter()
                 .map(|(f, _)| {
-                    let v = crate::sweep::output(&report, &f).unwrap_or(f64::NAN);
+                    let v = output(&report, &f).unwrap_or(f64::NAN);
                     (f, v)
                 })
                 .collect();

@@ -1,6 +1,14 @@
-//! Charts as SVG and PNG, drawn with `plotters`. Text uses DejaVu Sans, embedded in the binary,
-//! so PNGs render the same on a machine with no fonts installed, and the layout of SVGs (which
-//! depends on font metrics) is identical on every machine.
+//! Every chart, of runs and of sweeps: what a chart shows ([`Plot`]), drawn as SVG and PNG
+//! with `plotters`. The charts of a run are chosen in `run.rs`; a sweep's come from
+//! [`crate::study::sweep::SweepResult::plots`].
+//!
+//! Text uses DejaVu Sans, embedded in the binary, so PNGs render the same on a machine with no
+//! fonts installed, and the layout of SVGs (which depends on font metrics) is identical on
+//! every machine.
+
+mod run;
+
+pub use run::run_plots;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -379,14 +387,7 @@ fn axis_label(v: &f64) -> String {
 /// A short label for a value: integers with thousands separators, others with 3 decimals.
 fn round_sig(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e15 {
-        let digits = (v.abs() as u64).to_string();
-        let mut out = String::new();
-        for (i, ch) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i).is_multiple_of(3) {
-                out.push(',');
-            }
-            out.push(ch);
-        }
+        let out = super::grouped(v.abs() as u64);
         if v < 0.0 { format!("-{out}") } else { out }
     } else {
         format!("{v:.3}")

@@ -1,9 +1,9 @@
 //! The four charts of a run: records per minute with fault windows, DataFreshness, the latency
 //! distribution and the record fates.
 
+use super::{Chart, Line, Plot};
 use crate::model::RunOutput;
 use crate::outcome::metrics::Slot;
-use crate::plot::{Chart, Line, Plot};
 
 /// The charts of a run (the first two need the run's metrics).
 pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
@@ -39,33 +39,35 @@ pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
                 )
             })
             .collect();
-        plots.push(Plot {
-            stem: "records-per-minute".into(),
-            title: format!("{who}: records per minute (fault windows shaded)"),
+        let over_time = |stem: &str, what: &str, y_desc: &str, lines, shade| Plot {
+            stem: stem.into(),
+            title: format!("{who}: {what}"),
             chart: Chart::Lines {
                 x_desc: format!("time ({unit})"),
-                y_desc: "records per minute".into(),
-                lines: vec![
-                    line("incoming", Slot::IncomingRecords),
-                    line("delivered", Slot::Delivered),
-                ],
+                y_desc: y_desc.into(),
+                lines,
                 shade,
                 log_x: false,
                 x_names: None,
             },
-        });
-        plots.push(Plot {
-            stem: "data-freshness".into(),
-            title: format!("{who}: DataFreshness at the end of each minute"),
-            chart: Chart::Lines {
-                x_desc: format!("time ({unit})"),
-                y_desc: "age of the oldest undelivered record (s)".into(),
-                lines: vec![line("DataFreshness", Slot::Freshness)],
-                shade: Vec::new(),
-                log_x: false,
-                x_names: None,
-            },
-        });
+        };
+        plots.push(over_time(
+            "records-per-minute",
+            "records per minute (fault windows shaded)",
+            "records per minute",
+            vec![
+                line("incoming", Slot::IncomingRecords),
+                line("delivered", Slot::Delivered),
+            ],
+            shade,
+        ));
+        plots.push(over_time(
+            "data-freshness",
+            "DataFreshness at the end of each minute",
+            "age of the oldest undelivered record (s)",
+            vec![line("DataFreshness", Slot::Freshness)],
+            Vec::new(),
+        ));
     }
     plots.push(Plot {
         stem: "latency-cdf".into(),
@@ -89,7 +91,7 @@ pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
         title: format!("{who}: record fates"),
         chart: Chart::Bars {
             y_desc: "records".into(),
-            bars: super::fate_rows(r)
+            bars: crate::report::fate_rows(r)
                 .iter()
                 .map(|(name, n, _)| (name.to_string(), *n as f64))
                 .collect(),

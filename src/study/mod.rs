@@ -1,0 +1,18 @@
+//! The commands that run many simulations, each built on single runs ([`crate::simulate`])
+//! and their JSON report:
+//!
+//! - [`sweep`]: a grid of settings times several seeds, in parallel, summarised with means,
+//!   95% confidence intervals and charts (`firehose-sim sweep`);
+//! - [`check`]: a search of fault schedules for one that breaks a property of the report,
+//!   shrunk to a minimal one (`firehose-sim check`);
+//! - [`gallery`]: the reports of every bundled scenario and sweep, with an index
+//!   (`firehose-sim gallery`);
+//! - [`fields`]: the field paths that sweeps' axes and outputs and check's properties name.
+//!
+//! The strategies for users' own property tests stay in [`crate::testing`], which `check`
+//! builds on.
+
+pub mod check;
+pub mod fields;
+pub mod gallery;
+pub mod sweep;
