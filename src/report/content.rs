@@ -68,8 +68,13 @@ impl Document {
     pub(super) fn new(out: &RunOutput) -> Document {
         let r = Report::new(out);
         let s = &out.scenario;
+        let source = if r.kinesis.is_some() {
+            "a delivery stream reading a Kinesis data stream"
+        } else {
+            "a Direct PUT delivery stream"
+        };
         let intro = format!(
-            "Simulated {} of a Direct PUT delivery stream to {}",
+            "Simulated {} of {source} to {}",
             s.duration,
             dest_name(s)
         );
@@ -96,6 +101,7 @@ impl Document {
             latency(&r),
             producers(&r),
         ];
+        sections.extend(kinesis(&r, s));
         sections.extend(lambda(&r));
         sections.extend(opensearch(&r));
         sections.extend(redshift(&r));
@@ -215,6 +221,45 @@ fn producers(r: &Report) -> Section {
             ],
         )
     }
+}
+
+/// The Kinesis data stream: writes and refusals, reads and the read lag, expiries (K2-K6).
+fn kinesis(r: &Report, s: &Scenario) -> Option<Section> {
+    let k = r.kinesis.as_ref()?;
+    let shards = match &s.stream.source {
+        crate::scenario::StreamSource::KinesisStream(k) => k.shard_count,
+        crate::scenario::StreamSource::DirectPut => 0,
+    };
+    let lag = k.max_millis_behind_latest as f64 / 1e3;
+    Some(Section::new(
+        "Kinesis data stream (source)",
+        vec![statements([
+            format!(
+                "{} shards; {} records written in {} PutRecords calls ({} with refused records); {} refusals by the shards' write capacity (WriteProvisionedThroughputExceeded)",
+                grouped(u64::from(shards)),
+                grouped(k.records_written),
+                grouped(k.put_records_calls),
+                grouped(k.put_records_failed),
+                grouped(k.records_refused)
+            )
+            .into(),
+            format!(
+                "Firehose read {} records in {} GetRecords calls ({} found no read capacity); the read lag (KinesisMillisBehindLatest) peaked at {}",
+                grouped(k.records_read),
+                grouped(k.get_records_calls),
+                grouped(k.throttled_get_records),
+                secs(lag)
+            )
+            .into(),
+            format!(
+                "{} records expired unread in the data stream, {} after Firehose read them",
+                grouped(k.expired_unread),
+                grouped(k.expired_read)
+            )
+            .into(),
+        ])
+        .into()],
+    ))
 }
 
 /// The Lambda transform's invocations, failures and records.

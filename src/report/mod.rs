@@ -38,7 +38,7 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
 }
 
 use crate::engine::SimDuration;
-use crate::model::{
+use crate::model::{KinesisReport, 
     BackupReport, BulkCalls, CallCounts, LambdaReport, OpenSearchReport, RedshiftCalls,
     RedshiftReport, RunOutput,
 };
@@ -121,6 +121,8 @@ pub struct Report {
     pub lambda: Option<LambdaReport>,
     /// The source record backup (`null` when it is disabled).
     pub backup: Option<BackupReport>,
+    /// The Kinesis data stream (`null` unless it is the source, K2-K6).
+    pub kinesis: Option<KinesisReport>,
 }
 
 impl Report {
@@ -164,6 +166,7 @@ impl Report {
             redshift: out.redshift.clone(),
             lambda: out.lambda.clone(),
             backup: out.backup.clone(),
+            kinesis: out.kinesis.clone(),
         }
     }
 

@@ -115,9 +115,9 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
                 PartitionKeys::Hot(share) => format!("a hot key with {share} of the records"),
             };
             rows.push((
-                "source".into(),
+                "Kinesis stream".into(),
                 format!(
-                    "Kinesis data stream: {} shards ({:?}), {keys}, other consumers read {} MiB/s per shard",
+                    "{} shards ({:?}), {keys}, other consumers read {} MiB/s per shard",
                     grouped(u64::from(k.shard_count)),
                     k.stream_mode,
                     k.other_consumers_read_mib_per_second

@@ -1,5 +1,5 @@
-//! The four charts of a run: records per minute with fault windows, DataFreshness, the latency
-//! distribution and the record fates.
+//! The charts of a run: records per minute with fault windows, the Kinesis read lag (with a
+//! Kinesis source), DataFreshness, the latency distribution and the record fates.
 
 use super::{Chart, Line, Plot};
 use crate::model::RunOutput;
@@ -56,11 +56,27 @@ pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
             "records per minute (fault windows shaded)",
             "records per minute",
             vec![
-                line("incoming", Slot::IncomingRecords),
+                if out.kinesis.is_some() {
+                    line("read from Kinesis", Slot::KinesisReadRecords)
+                } else {
+                    line("incoming", Slot::IncomingRecords)
+                },
                 line("delivered", Slot::Delivered),
             ],
             shade,
         ));
+        if out.kinesis.is_some() {
+            // K6: the lag, in seconds, sampled just before each minute ends.
+            let mut lag = line("KinesisMillisBehindLatest", Slot::KinesisMillisBehind);
+            lag.points.iter_mut().for_each(|p| p.1 /= 1e3);
+            plots.push(over_time(
+                "kinesis-read-lag",
+                "Kinesis read lag (KinesisMillisBehindLatest)",
+                "read lag (s)",
+                vec![lag],
+                Vec::new(),
+            ));
+        }
         plots.push(over_time(
             "data-freshness",
             "DataFreshness at the end of each minute",
