@@ -241,13 +241,6 @@ impl DeliveryCalls {
     }
 }
 
-/// The fate of a call no fault targets.
-const NO_FAULT: CallFate = CallFate {
-    failed: false,
-    ack_lost: false,
-    slow: 1.0,
-};
-
 /// One external service as the attempt loop sees it: its faults and their random stream, its
 /// retry policy, its counts, and its trace and metric names.
 pub(crate) struct Service {
@@ -300,11 +293,7 @@ impl Service {
 
     /// The faults' fate of a call starting now (T3); no draw when none targets the service.
     pub(crate) fn fate(&mut self, now: SimTime) -> CallFate {
-        if self.faults.is_empty() {
-            NO_FAULT
-        } else {
-            self.faults.call(now, &mut self.rng)
-        }
+        self.faults.fate(now, &mut self.rng)
     }
 
     /// How an attempt with call time `d` (before `Slow`) ends and how long it takes (T8): past

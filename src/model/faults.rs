@@ -32,6 +32,15 @@ pub struct CallFate {
     pub slow: f64,
 }
 
+impl CallFate {
+    /// The fate of a call no fault acts on.
+    pub const NONE: CallFate = CallFate {
+        failed: false,
+        ack_lost: false,
+        slow: 1.0,
+    };
+}
+
 /// The faults of one target, in scenario order.
 #[derive(Debug, Clone, Default)]
 pub struct FaultSet {
@@ -61,6 +70,17 @@ impl FaultSet {
             })
             .collect();
         FaultSet { faults }
+    }
+
+    /// The fate of a call starting at `start`, as [`FaultSet::call`], with no draw at all when
+    /// no fault acts on the target (X2: a component without faults draws nothing).
+    #[inline]
+    pub fn fate(&self, start: SimTime, rng: &mut ChaCha8Rng) -> CallFate {
+        if self.faults.is_empty() {
+            CallFate::NONE
+        } else {
+            self.call(start, rng)
+        }
     }
 
     /// True when no fault acts on the target.

@@ -73,11 +73,7 @@ impl Document {
         } else {
             "a Direct PUT delivery stream"
         };
-        let intro = format!(
-            "Simulated {} of {source} to {}",
-            s.duration,
-            dest_name(s)
-        );
+        let intro = format!("Simulated {} of {source} to {}", s.duration, dest_name(s));
         let with_lambda = if r.lambda.is_some() {
             " with a Lambda transform"
         } else {

@@ -38,9 +38,9 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
 }
 
 use crate::engine::SimDuration;
-use crate::model::{KinesisReport, 
-    BackupReport, BulkCalls, CallCounts, LambdaReport, OpenSearchReport, RedshiftCalls,
-    RedshiftReport, RunOutput,
+use crate::model::{
+    BackupReport, BulkCalls, CallCounts, KinesisReport, LambdaReport, OpenSearchReport,
+    RedshiftCalls, RedshiftReport, RunOutput,
 };
 use crate::outcome::ledger::{DurationSummary, RecordCounts};
 use serde::Serialize;

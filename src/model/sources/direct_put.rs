@@ -7,7 +7,7 @@ use super::quota::Ingest;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::CallCounts;
 use crate::model::chunk::Chunk;
-use crate::model::faults::{CallFate, FaultSet};
+use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
 use crate::outcome::ledger::Ledger;
 use crate::outcome::metrics::Slot;
@@ -47,12 +47,6 @@ pub(crate) struct DirectPutSource {
 fn ev(e: DirectPutEvent) -> Event {
     Event::Source(super::SourceEvent::DirectPut(e))
 }
-
-const NO_FAULT: CallFate = CallFate {
-    failed: false,
-    ack_lost: false,
-    slow: 1.0,
-};
 
 impl DirectPutSource {
     /// The producers of `scenario` and its quotas.
@@ -169,11 +163,7 @@ impl DirectPutSource {
         let mut refused = std::mem::take(&mut self.scratch_refused);
         accepted.clear();
         refused.clear();
-        let fate = if self.ingest.faults.is_empty() {
-            NO_FAULT
-        } else {
-            self.ingest.faults.call(now, &mut self.ingest.rng)
-        };
+        let fate = self.ingest.faults.fate(now, &mut self.ingest.rng);
         if fate.failed {
             refused.extend_from_slice(chunks);
         } else {

@@ -9,16 +9,17 @@
 //! grows with calls and shards x seconds, never with records of uniform keys.
 
 use super::Intake;
+use super::partition::Spread;
 use super::producer::Producer;
 use super::quota::{Window, scaled, window_start};
 use crate::engine::time::MICROS_PER_SEC;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::chunk::Chunk;
-use crate::model::faults::{CallFate, FaultSet};
+use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
 use crate::outcome::ledger::Ledger;
 use crate::outcome::metrics::Slot;
-use crate::scenario::{CallTime, KinesisStream, MIB, PartitionKeys, Scenario, Source, Target};
+use crate::scenario::{CallTime, KinesisStream, MIB, Scenario, Source, Target};
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -101,22 +102,12 @@ struct Shard {
     newest_read: Option<SimTime>,
 }
 
-/// How record ids map to shards (K2).
-enum Keys {
-    Uniform,
-    /// A hot key taking the share `num / den` of the records to shard 0.
-    Hot {
-        num: u128,
-        den: u128,
-    },
-}
-
 /// The producers and the data stream.
 pub(crate) struct KinesisSource {
     producers: Vec<Producer>,
     next_record: u64,
     shards: Vec<Shard>,
-    keys: Keys,
+    keys: Spread,
     put_faults: FaultSet,
     put_rng: rand_chacha::ChaCha8Rng,
     put_time: CallTime,
@@ -129,19 +120,6 @@ pub(crate) struct KinesisSource {
     /// settled too): less the ledger's settled bytes, what Firehose holds unsettled (K5).
     taken_bytes: i64,
     report: KinesisReport,
-    hot_scratch: Vec<u64>,
-}
-
-const NO_FAULT: CallFate = CallFate {
-    failed: false,
-    ack_lost: false,
-    slow: 1.0,
-};
-
-/// `share` as an exact fraction when it has at most 9 decimals.
-fn fraction(share: f64) -> (u128, u128) {
-    let den = 1_000_000_000u128;
-    (((share * den as f64).round() as u128).clamp(1, den), den)
 }
 
 impl KinesisSource {
@@ -152,13 +130,7 @@ impl KinesisSource {
             Some(m) => (m * MIB as f64) as u64,
             None => 2 * hint,
         };
-        let keys = match k.partition_keys {
-            PartitionKeys::Uniform => Keys::Uniform,
-            PartitionKeys::Hot(share) => {
-                let (num, den) = fraction(share);
-                Keys::Hot { num, den }
-            }
-        };
+        let keys = Spread::new(k.partition_keys, k.shard_count);
         KinesisSource {
             producers: scenario
                 .sources
@@ -182,7 +154,6 @@ impl KinesisSource {
             retention: scenario.stream.retention_window(),
             taken_bytes: 0,
             report: KinesisReport::default(),
-            hot_scratch: Vec::new(),
         }
     }
 
@@ -235,64 +206,13 @@ impl KinesisSource {
             self.next_record += u64::from(n);
             ctx.ledger.produced(n);
             let mut pieces = Vec::with_capacity(self.shards.len().min(n as usize));
-            self.split(chunk, &mut pieces);
+            self.keys
+                .split(chunk, |shard, chunk| pieces.push(Piece { shard, chunk }));
             self.put(p, 0, now, pieces, ctx);
             let next = self.producers[p].next_call();
             if !super::go_on_inline(next, intake.ctx(), || ev(KinesisEvent::Produce(p))) {
                 return;
             }
-        }
-    }
-
-    /// Splits a first-try call's records over the shards (K2), in id order per shard; bytes
-    /// are shared in proportion to the records.
-    fn split(&mut self, c: Chunk, out: &mut Vec<Piece>) {
-        let shards = self.shards.len() as u64;
-        let (a, n) = (c.first_id, u64::from(c.count));
-        let mut counts: Vec<(u32, u64, u64)> = Vec::new();
-        match self.keys {
-            Keys::Uniform => {
-                for j in 0..n.min(shards) {
-                    counts.push((((a + j) % shards) as u32, a + j, (n - 1 - j) / shards + 1));
-                }
-            }
-            Keys::Hot { num, den } => {
-                // Hot ids: k with floor((k+1) share) > floor(k share), i.e. k = ceil(j/share)-1
-                // for j in (floor(a share), floor((a+n) share)].
-                let hot = &mut self.hot_scratch;
-                hot.clear();
-                hot.resize(n.min(shards) as usize, 0);
-                let (lo, hi) = (u128::from(a) * num / den, u128::from(a + n) * num / den);
-                for j in lo + 1..=hi {
-                    let k = (j * den).div_ceil(num) - 1;
-                    hot[((k as u64 - a) % shards) as usize] += 1;
-                }
-                let hot_total = (hi - lo) as u64;
-                for j in 0..n.min(shards) {
-                    let s = ((a + j) % shards) as u32;
-                    let uniform = (n - 1 - j) / shards + 1;
-                    let own = uniform - hot[j as usize];
-                    let extra = if s == 0 { hot_total } else { 0 };
-                    if own + extra > 0 {
-                        counts.push((s, a + j, own + extra));
-                    }
-                }
-                // Shard 0 may get only hot records of this call.
-                if hot_total > 0 && !counts.iter().any(|c| c.0 == 0) {
-                    counts.push((0, a, hot_total));
-                }
-            }
-        }
-        let mut assigned = 0u128;
-        let total = u128::from(n.max(1));
-        for (shard, first_id, count) in counts {
-            let from = u128::from(c.bytes) * assigned / total;
-            assigned += u128::from(count);
-            let to = u128::from(c.bytes) * assigned / total;
-            out.push(Piece {
-                shard,
-                chunk: Chunk::new(first_id, count as u32, (to - from) as u64, c.ingest),
-            });
         }
     }
 
@@ -308,11 +228,7 @@ impl KinesisSource {
     ) {
         let now = ctx.now;
         self.report.put_records_calls += 1;
-        let fate = if self.put_faults.is_empty() {
-            NO_FAULT
-        } else {
-            self.put_faults.call(now, &mut self.put_rng)
-        };
+        let fate = self.put_faults.fate(now, &mut self.put_rng);
         let mut accepted = Vec::with_capacity(pieces.len());
         let mut refused = Vec::new();
         let bytes: u64 = pieces.iter().map(|p| p.chunk.bytes).sum();
@@ -446,11 +362,7 @@ impl KinesisSource {
                 continue;
             }
             self.report.get_records_calls += 1;
-            let fate = if self.read_faults.is_empty() {
-                NO_FAULT
-            } else {
-                self.read_faults.call(now, &mut self.read_rng)
-            };
+            let fate = self.read_faults.fate(now, &mut self.read_rng);
             if fate.failed {
                 continue;
             }

@@ -5,10 +5,12 @@
 //! - `kinesis`: producers writing to a Kinesis data stream's shards, which Firehose reads
 //!   (K1-K6).
 //! - [`producer`]: when a producer calls, how large each call is, its resend backoff (I1, I3, T1).
+//! - `partition`: how a call spreads over the shards (K2).
 //! - `quota`: per-second capacity windows with partial acceptance (I2, T6, K2, K3).
 
 pub(crate) mod direct_put;
 pub(crate) mod kinesis;
+pub(crate) mod partition;
 pub mod producer;
 pub(crate) mod quota;
 
