@@ -7,10 +7,11 @@ use firehose_sim::engine::SimDuration;
 use firehose_sim::report::Report;
 use firehose_sim::scenario::{
     self, Backoff, BackupMode, BufferingHints, CallTime, Destination, DirectPut, DocumentIdOption,
-    Fault, IndexRotation, LambdaService, LambdaTransform, OpenSearchBackupMode,
-    OpenSearchDestination, OpenSearchRetryOptions, OpenSearchService, Quota, Rate,
+    Fault, IndexRotation, KinesisStream, LambdaService, LambdaTransform, OpenSearchBackupMode,
+    OpenSearchDestination, OpenSearchRetryOptions, OpenSearchService, PartitionKeys, Quota, Rate,
     RedshiftDestination, RedshiftService, RetryBackoff, RetryOptions, S3Destination, Scenario,
-    Services, SizeDist, Source, StreamConfig, StreamSource, Target, TimeDist, Transform,
+    Services, SizeDist, Source, StreamConfig, StreamMode, StreamSource, Target, TimeDist,
+    Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -398,6 +399,99 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                 }
             })
         })
+}
+
+/// A Kinesis data stream: 1-8 shards, 24-48 h, uniform or hot keys, other consumers, back
+/// pressure from 0.5 to 20 MiB or the default.
+fn kinesis_stream() -> impl Strategy<Value = KinesisStream> {
+    (
+        1u32..=8,
+        24u32..=48,
+        prop_oneof![
+            Just(PartitionKeys::Uniform),
+            (0.05f64..=1.0).prop_map(PartitionKeys::Hot)
+        ],
+        prop_oneof![Just(0.0), 0.0f64..=2.0],
+        prop::option::of(0.5f64..=20.0),
+    )
+        .prop_map(|(shard_count, hours, keys, other, max)| KinesisStream {
+            stream_mode: StreamMode::Provisioned,
+            shard_count,
+            retention_period_hours: hours,
+            partition_keys: keys,
+            other_consumers_read_mib_per_second: other,
+            max_unsettled_mib: max,
+        })
+}
+
+/// Faults on the data stream's reads (K3).
+fn kinesis_fault() -> impl Strategy<Value = Fault> {
+    (0usize..3, window(7200), 0.0..=1.0f64).prop_map(|(kind, (from, until), p)| {
+        let target = Target::Kinesis;
+        match kind {
+            0 => Fault::Outage {
+                target,
+                from,
+                until,
+            },
+            1 => Fault::Errors {
+                target,
+                probability: p,
+                from,
+                until,
+            },
+            _ => Fault::Throttle {
+                target,
+                factor: p,
+                from,
+                until,
+            },
+        }
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// F2 with a Kinesis source (K1-K6) on random scenarios, with random faults on every
+    /// target and on the data stream's reads: every record has exactly one fate, expiries
+    /// split into unread and read, the reads never exceed the writes, and the same seed gives
+    /// the same JSON.
+    #[test]
+    fn f2_conservation_holds_with_a_kinesis_source(
+        base in scenarios(),
+        k in kinesis_stream(),
+        read_faults in prop::collection::vec(kinesis_fault(), 0..=3),
+    ) {
+        let mut s = base;
+        s.stream = StreamConfig { source: StreamSource::KinesisStream(k), quota: None, retention: None };
+        // AckLost on Ingest is not modelled with a Kinesis source.
+        s.faults.retain(|f| !matches!(f, Fault::AckLost { target: Target::Ingest, .. }));
+        s.faults.extend(read_faults);
+        let text = scenario::to_ron(&s);
+        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&parsed, &s);
+        let out = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
+        let r = &out.records;
+        prop_assert_eq!(r.fates_total(), r.produced);
+        prop_assert_eq!(r.lost, r.rejected + r.expired);
+        prop_assert_eq!(out.calls.put_record_batch.attempts, 0);
+        let ks = out.kinesis.as_ref().ok_or_else(|| TestCaseError::fail("no kinesis section"))?;
+        prop_assert_eq!(ks.expired_unread + ks.expired_read, r.expired);
+        prop_assert!(ks.records_read <= ks.records_written);
+        prop_assert!(ks.records_written <= r.ingested);
+        prop_assert!(ks.put_records_failed <= ks.put_records_calls);
+        prop_assert!(ks.throttled_get_records <= ks.get_records_calls);
+        // K3: at most one call per shard per whole second.
+        let shards = match &s.stream.source {
+            StreamSource::KinesisStream(k) => u64::from(k.shard_count),
+            StreamSource::DirectPut => 0,
+        };
+        prop_assert!(ks.get_records_calls <= shards * s.duration.0.div_ceil(1_000_000));
+        let observed = RunOptions { trace: true, metrics: true, ..Default::default() };
+        let again = simulate(&s, &observed).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&out).to_json(), Report::new(&again).to_json());
+    }
 }
 
 proptest! {

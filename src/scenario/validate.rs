@@ -252,6 +252,14 @@ impl Checker {
             );
         }
         for (i, f) in s.faults.iter().enumerate() {
+            if f.target() == Target::Kinesis
+                && matches!(f, Fault::Slow { .. } | Fault::AckLost { .. })
+            {
+                self.fail(
+                    format!("faults[{i}].target"),
+                    "Firehose's GetRecords calls take no time and acknowledge nothing: on Kinesis use Outage, Errors or Throttle (K3)",
+                );
+            }
             if let Fault::AckLost {
                 target: Target::Ingest,
                 ..
