@@ -203,11 +203,18 @@ fn producers(r: &Report) -> Section {
         ..Section::new(
             "Producers: wait from first try to acceptance (not part of latency)",
             vec![
-                statement(format!(
-                    "{} records accepted after a resend; {} refused by the quota (ThrottledRecords)",
-                    grouped(p.records_resent),
-                    grouped(p.throttled_records)
-                ))
+                statement(match &r.kinesis {
+                    Some(k) => format!(
+                        "{} records accepted after a resend; {} refused by the shards (WriteProvisionedThroughputExceeded)",
+                        grouped(p.records_resent),
+                        grouped(k.records_refused)
+                    ),
+                    None => format!(
+                        "{} records accepted after a resend; {} refused by the quota (ThrottledRecords)",
+                        grouped(p.records_resent),
+                        grouped(p.throttled_records)
+                    ),
+                })
                 .into(),
                 Body::Durations(vec![(
                     "producer wait before acceptance",

@@ -123,7 +123,11 @@ impl Checker {
             u64::from(p.records_per_call),
             1,
             u64::from(MAX_RECORDS_PER_CALL),
-            " records (PutRecordBatch limit, I1)",
+            if kinesis {
+                " records (PutRecords limit, K1)"
+            } else {
+                " records (PutRecordBatch limit, I1)"
+            },
         );
         let path = format!("{base}.record_bytes");
         // K1: a Kinesis data stream's PutRecords takes 1 MiB records and 5 MiB calls; Direct
