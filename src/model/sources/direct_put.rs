@@ -2,7 +2,7 @@
 //! (I1-I3, T1, T6, T8); refused records are resent after a backoff or `rejected`.
 
 use super::Intake;
-use super::producer::Producer;
+use super::producer::Producers;
 use super::quota::Ingest;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::CallCounts;
@@ -11,7 +11,7 @@ use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
 use crate::outcome::ledger::Ledger;
 use crate::outcome::metrics::Slot;
-use crate::scenario::{Scenario, Source, Target};
+use crate::scenario::{Scenario, Target};
 
 /// The source's events.
 pub(crate) enum DirectPutEvent {
@@ -36,8 +36,7 @@ pub(crate) enum DirectPutEvent {
 
 /// Producers and the stream's ingest endpoint.
 pub(crate) struct DirectPutSource {
-    producers: Vec<Producer>,
-    next_record: u64,
+    producers: Producers,
     ingest: Ingest,
     calls: CallCounts,
     scratch_accepted: Vec<Chunk>,
@@ -53,14 +52,7 @@ impl DirectPutSource {
     pub(crate) fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
         let put_time = scenario.services.ingest.put_time;
         DirectPutSource {
-            producers: scenario
-                .sources
-                .iter()
-                .map(|s| match s {
-                    Source::DirectPut(p) => Producer::new(p, streams),
-                })
-                .collect(),
-            next_record: 0,
+            producers: Producers::new(scenario, streams),
             ingest: Ingest {
                 limits: scenario.stream.quota_limits(),
                 window_end: 0,
@@ -80,11 +72,8 @@ impl DirectPutSource {
 
     /// Schedules every producer's first call.
     pub(crate) fn start(&mut self, ctx: &mut Ctx) {
-        for p in 0..self.producers.len() {
-            if let Some(t) = self.producers[p].next_call() {
-                ctx.queue.push(t, ev(DirectPutEvent::Produce(p)));
-            }
-        }
+        self.producers
+            .start(ctx, |p| ev(DirectPutEvent::Produce(p)));
     }
 
     /// `calls.put_record_batch`.
@@ -133,14 +122,11 @@ impl DirectPutSource {
     /// call at the same instant as another event comes after it (T2), without the queue.
     fn produce(&mut self, p: usize, intake: &mut impl Intake) {
         loop {
-            let now = intake.ctx().now;
-            let n = self.producers[p].records_per_call;
-            let bytes = self.producers[p].call_bytes(n);
-            let chunk = Chunk::new(self.next_record, n, bytes, now);
-            self.next_record += u64::from(n);
-            intake.ctx().ledger.produced(n);
+            let ctx = intake.ctx();
+            let now = ctx.now;
+            let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
             self.offer(p, 0, now, &[chunk], intake);
-            let next = self.producers[p].next_call();
+            let next = self.producers.next_call(p);
             if !super::go_on_inline(next, intake.ctx(), || ev(DirectPutEvent::Produce(p))) {
                 return;
             }
@@ -240,9 +226,7 @@ impl DirectPutSource {
             return;
         }
         let ctx = intake.ctx();
-        let producer = &mut self.producers[p];
-        if attempt < producer.max_retries {
-            let pause = producer.backoff(attempt + 1);
+        if let Some(pause) = self.producers.resend_pause(p, attempt) {
             ctx.queue.push(
                 ctx.now + pause,
                 ev(DirectPutEvent::Resend {

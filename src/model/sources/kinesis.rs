@@ -10,7 +10,7 @@
 
 use super::Intake;
 use super::partition::Spread;
-use super::producer::Producer;
+use super::producer::Producers;
 use super::quota::{Window, scaled, window_start};
 use crate::engine::time::MICROS_PER_SEC;
 use crate::engine::{RngStreams, SimDuration, SimTime};
@@ -19,7 +19,7 @@ use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
 use crate::outcome::ledger::Ledger;
 use crate::outcome::metrics::Slot;
-use crate::scenario::{CallTime, KinesisStream, MIB, Scenario, Source, Target};
+use crate::scenario::{CallTime, KinesisStream, MIB, Scenario, Target};
 use serde::Serialize;
 use std::collections::VecDeque;
 
@@ -104,8 +104,7 @@ struct Shard {
 
 /// The producers and the data stream.
 pub(crate) struct KinesisSource {
-    producers: Vec<Producer>,
-    next_record: u64,
+    producers: Producers,
     shards: Vec<Shard>,
     keys: Spread,
     put_faults: FaultSet,
@@ -132,14 +131,7 @@ impl KinesisSource {
         };
         let keys = Spread::new(k.partition_keys, k.shard_count);
         KinesisSource {
-            producers: scenario
-                .sources
-                .iter()
-                .map(|s| match s {
-                    Source::DirectPut(p) => Producer::new(p, streams),
-                })
-                .collect(),
-            next_record: 0,
+            producers: Producers::new(scenario, streams),
             shards: (0..k.shard_count).map(|_| Shard::default()).collect(),
             keys,
             put_faults: FaultSet::for_target(&scenario.faults, Target::Ingest),
@@ -159,11 +151,7 @@ impl KinesisSource {
 
     /// Schedules every producer's first call, the first reads and the first lag sample.
     pub(crate) fn start(&mut self, ctx: &mut Ctx) {
-        for p in 0..self.producers.len() {
-            if let Some(t) = self.producers[p].next_call() {
-                ctx.queue.push(t, ev(KinesisEvent::Produce(p)));
-            }
-        }
+        self.producers.start(ctx, |p| ev(KinesisEvent::Produce(p)));
         ctx.queue
             .push_last(SimTime::ZERO, ev(KinesisEvent::Read(0)));
         let minute = SimTime(60 * MICROS_PER_SEC);
@@ -200,16 +188,12 @@ impl KinesisSource {
         loop {
             let ctx = intake.ctx();
             let now = ctx.now;
-            let n = self.producers[p].records_per_call;
-            let bytes = self.producers[p].call_bytes(n);
-            let chunk = Chunk::new(self.next_record, n, bytes, now);
-            self.next_record += u64::from(n);
-            ctx.ledger.produced(n);
-            let mut pieces = Vec::with_capacity(self.shards.len().min(n as usize));
+            let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
+            let mut pieces = Vec::with_capacity(self.shards.len().min(chunk.count as usize));
             self.keys
                 .split(chunk, |shard, chunk| pieces.push(Piece { shard, chunk }));
             self.put(p, 0, now, pieces, ctx);
-            let next = self.producers[p].next_call();
+            let next = self.producers.next_call(p);
             if !super::go_on_inline(next, intake.ctx(), || ev(KinesisEvent::Produce(p))) {
                 return;
             }
@@ -304,9 +288,7 @@ impl KinesisSource {
         if refused.is_empty() {
             return;
         }
-        let producer = &mut self.producers[p];
-        if attempt < producer.max_retries {
-            let pause = producer.backoff(attempt + 1);
+        if let Some(pause) = self.producers.resend_pause(p, attempt) {
             ctx.queue.push(
                 now + pause,
                 ev(KinesisEvent::Resend {

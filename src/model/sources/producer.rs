@@ -369,6 +369,72 @@ impl Producer {
     }
 }
 
+/// Every producer of a scenario, and the record ids they hand out (K2: 0-based, in sending
+/// order over all producers). Both sources make their calls through this.
+pub(crate) struct Producers {
+    list: Vec<Producer>,
+    next_record: u64,
+}
+
+impl Producers {
+    /// The producers of `scenario`.
+    pub(crate) fn new(scenario: &crate::scenario::Scenario, streams: &RngStreams) -> Self {
+        Producers {
+            list: scenario
+                .sources
+                .iter()
+                .map(|s| match s {
+                    crate::scenario::Source::DirectPut(p) => Producer::new(p, streams),
+                })
+                .collect(),
+            next_record: 0,
+        }
+    }
+
+    /// Schedules every producer's first call as `event(p)`.
+    pub(crate) fn start(
+        &mut self,
+        ctx: &mut crate::model::pipeline::Ctx,
+        event: impl Fn(usize) -> crate::model::pipeline::Event,
+    ) {
+        for p in 0..self.list.len() {
+            if let Some(t) = self.list[p].next_call() {
+                ctx.queue.push(t, event(p));
+            }
+        }
+    }
+
+    /// The records of producer `p`'s first-try call at `now`, counted as produced.
+    #[inline]
+    pub(crate) fn first_try(
+        &mut self,
+        p: usize,
+        now: SimTime,
+        ledger: &mut crate::outcome::ledger::Ledger,
+    ) -> crate::model::chunk::Chunk {
+        let n = self.list[p].records_per_call;
+        let bytes = self.list[p].call_bytes(n);
+        let chunk = crate::model::chunk::Chunk::new(self.next_record, n, bytes, now);
+        self.next_record += u64::from(n);
+        ledger.produced(n);
+        chunk
+    }
+
+    /// The time of producer `p`'s next first-try call.
+    #[inline]
+    pub(crate) fn next_call(&mut self, p: usize) -> Option<SimTime> {
+        self.list[p].next_call()
+    }
+
+    /// After attempt `attempt` (0 for the first try) of producer `p` had records refused: the
+    /// pause before it resends them, or `None` when its retries are spent (I3: then they are
+    /// `rejected`).
+    pub(crate) fn resend_pause(&mut self, p: usize, attempt: u32) -> Option<SimDuration> {
+        let producer = &mut self.list[p];
+        (attempt < producer.max_retries).then(|| producer.backoff(attempt + 1))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

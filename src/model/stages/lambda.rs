@@ -241,15 +241,17 @@ impl LambdaStage {
         };
         let mut hs = Vec::with_capacity(3);
         if outcome == Outcome::Ok {
-            let before: u64 = inv.chunks.iter().map(|c| c.bytes).sum();
+            let before = inv.bytes;
             let (ok, mut dropped, failed) = self.results(inv.chunks);
-            let after: u64 = [&ok, &dropped, &failed]
-                .iter()
-                .flat_map(|v| v.iter())
-                .map(|c| c.bytes)
-                .sum();
-            // K5 counts records in the bytes they entered with.
-            ctx.ledger.resized(before, after);
+            if ctx.ledger.track_settled_bytes && self.lambda.size_ratio != 1.0 {
+                // K5 counts records in the bytes they entered with.
+                let after: u64 = [&ok, &dropped, &failed]
+                    .iter()
+                    .flat_map(|v| v.iter())
+                    .map(|c| c.bytes)
+                    .sum();
+                ctx.ledger.resized(before, after);
+            }
             let ok_records: u64 = ok.iter().map(|c| u64::from(c.count)).sum();
             ctx.metric(Slot::SucceedProcessingRecords, ok_records as f64);
             for c in &mut dropped {
