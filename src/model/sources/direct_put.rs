@@ -2,7 +2,7 @@
 //! (I1-I3, T1, T6, T8); refused records are resent after a backoff or `rejected`.
 
 use super::Intake;
-use super::producer::Producers;
+use super::Producers;
 use super::quota::Ingest;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::CallCounts;

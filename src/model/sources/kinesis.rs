@@ -9,8 +9,8 @@
 //! grows with calls and shards x seconds, never with records of uniform keys.
 
 use super::Intake;
+use super::Producers;
 use super::partition::Spread;
-use super::producer::Producers;
 use super::quota::{Window, scaled, window_start};
 use crate::engine::time::MICROS_PER_SEC;
 use crate::engine::{RngStreams, SimDuration, SimTime};

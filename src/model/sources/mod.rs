@@ -17,7 +17,7 @@ pub(crate) mod quota;
 use super::CallCounts;
 use super::chunk::Chunk;
 use super::pipeline::{Ctx, Event};
-use crate::engine::{RngStreams, SimTime};
+use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::outcome::ledger::Ledger;
 use crate::scenario::{Scenario, StreamSource};
 use direct_put::{DirectPutEvent, DirectPutSource};
@@ -56,6 +56,63 @@ pub(crate) fn go_on_inline(
     ctx.now = next;
     ctx.events += 1;
     true
+}
+
+/// Every producer of a scenario, and the record ids they hand out (K2: 0-based, in sending
+/// order over all producers). Both sources make their calls through this.
+pub(crate) struct Producers {
+    list: Vec<producer::Producer>,
+    next_record: u64,
+}
+
+impl Producers {
+    /// The producers of `scenario`.
+    pub(crate) fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
+        Producers {
+            list: scenario
+                .sources
+                .iter()
+                .map(|s| match s {
+                    crate::scenario::Source::DirectPut(p) => producer::Producer::new(p, streams),
+                })
+                .collect(),
+            next_record: 0,
+        }
+    }
+
+    /// Schedules every producer's first call as `event(p)`.
+    pub(crate) fn start(&mut self, ctx: &mut Ctx, event: impl Fn(usize) -> Event) {
+        for p in 0..self.list.len() {
+            if let Some(t) = self.list[p].next_call() {
+                ctx.queue.push(t, event(p));
+            }
+        }
+    }
+
+    /// The records of producer `p`'s first-try call at `now`, counted as produced.
+    #[inline]
+    pub(crate) fn first_try(&mut self, p: usize, now: SimTime, ledger: &mut Ledger) -> Chunk {
+        let n = self.list[p].records_per_call;
+        let bytes = self.list[p].call_bytes(n);
+        let chunk = Chunk::new(self.next_record, n, bytes, now);
+        self.next_record += u64::from(n);
+        ledger.produced(n);
+        chunk
+    }
+
+    /// The time of producer `p`'s next first-try call.
+    #[inline]
+    pub(crate) fn next_call(&mut self, p: usize) -> Option<SimTime> {
+        self.list[p].next_call()
+    }
+
+    /// After attempt `attempt` (0 for the first try) of producer `p` had records refused: the
+    /// pause before it resends them, or `None` when its retries are spent (I3: then they are
+    /// `rejected`).
+    pub(crate) fn resend_pause(&mut self, p: usize, attempt: u32) -> Option<SimDuration> {
+        let producer = &mut self.list[p];
+        (attempt < producer.max_retries).then(|| producer.backoff(attempt + 1))
+    }
 }
 
 /// A source's events.
