@@ -66,6 +66,9 @@ pub fn targets_of(s: &Scenario) -> Vec<Target> {
         Destination::OpenSearch(_) => t.push(Target::OpenSearch),
         Destination::S3(_) => {}
     }
+    if matches!(s.stream.source, crate::scenario::StreamSource::KinesisStream(_)) {
+        t.push(Target::Kinesis);
+    }
     t
 }
 
@@ -101,7 +104,7 @@ pub fn fault_schedules(space: &FaultSpace) -> BoxedStrategy<Vec<Fault>> {
         .targets
         .iter()
         .copied()
-        .filter(|t| matches!(t, Target::Ingest | Target::Lambda))
+        .filter(|t| matches!(t, Target::Ingest | Target::Lambda | Target::Kinesis))
         .collect();
     let mut kinds = space.kinds.clone();
     kinds.sort();
@@ -113,6 +116,9 @@ pub fn fault_schedules(space: &FaultSpace) -> BoxedStrategy<Vec<Fault>> {
         return Just(Vec::new()).boxed();
     }
     let targets = space.targets.clone();
+    // The Kinesis target exists only with a Kinesis source, where AckLost on Ingest is not
+    // modelled; and GetRecords takes no time and acknowledges nothing (K3).
+    let kinesis = targets.contains(&Target::Kinesis);
     let dur_s = (space.duration.0 / 1_000_000).max(1);
     let max_len = (space.max_outage.0 / 1_000_000).max(1);
     let max_milli = ((space.max_probability * 1000.0).round() as u32).max(1);
@@ -137,6 +143,12 @@ pub fn fault_schedules(space: &FaultSpace) -> BoxedStrategy<Vec<Fault>> {
                         from.map_or(0, |f| f.0 / 1_000_000) + len,
                     ));
                     let probability = f64::from(milli) / 1000.0;
+                    let invalid = match (kind, target) {
+                        (FaultKind::Slow | FaultKind::AckLost, Target::Kinesis) => true,
+                        (FaultKind::AckLost, Target::Ingest) => kinesis,
+                        _ => false,
+                    };
+                    let kind = if invalid { FaultKind::Errors } else { kind };
                     match kind {
                         FaultKind::Outage => Fault::Outage {
                             target,

@@ -183,3 +183,36 @@ fn check_command_exit_codes() {
     assert_eq!(code, Some(2), "{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// K1-K3 in `check`: with a Kinesis source the fault space includes the `Kinesis` target, and
+/// every schedule it draws is a valid scenario (no `Slow` or `AckLost` on `Kinesis`, no
+/// `AckLost` on `Ingest`).
+#[test]
+fn k3_fault_space_of_a_kinesis_scenario_draws_only_valid_faults() {
+    use firehose_sim::testing::{fault_schedules, targets_of, with_faults};
+    use proptest::strategy::{Strategy, ValueTree};
+    use proptest::test_runner::TestRunner;
+    let s = scenario::parse(
+        r#"#![enable(implicit_some)]
+Scenario(
+    name: "k", seed: 1, duration: "1h",
+    sources: [Producer(name: "p", rate: Constant(100.0), records_per_call: 100)],
+    stream: (source: KinesisStream(shard_count: 2)),
+    destination: S3(),
+)"#,
+        "k.ron",
+    )
+    .unwrap();
+    assert!(targets_of(&s).contains(&Target::Kinesis));
+    let space = FaultSpace::for_scenario(&s);
+    let strategy = fault_schedules(&space);
+    let mut runner = TestRunner::deterministic();
+    let mut on_kinesis = 0;
+    for _ in 0..300 {
+        let faults = strategy.new_tree(&mut runner).unwrap().current();
+        on_kinesis += faults.iter().filter(|f| f.target() == Target::Kinesis).count();
+        let with = with_faults(&s, &faults);
+        assert!(scenario::check(&with).is_ok(), "{faults:?}: {:?}", scenario::check(&with));
+    }
+    assert!(on_kinesis > 0);
+}
