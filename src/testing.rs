@@ -66,7 +66,10 @@ pub fn targets_of(s: &Scenario) -> Vec<Target> {
         Destination::OpenSearch(_) => t.push(Target::OpenSearch),
         Destination::S3(_) => {}
     }
-    if matches!(s.stream.source, crate::scenario::StreamSource::KinesisStream(_)) {
+    if matches!(
+        s.stream.source,
+        crate::scenario::StreamSource::KinesisStream(_)
+    ) {
         t.push(Target::Kinesis);
     }
     t

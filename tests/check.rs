@@ -210,9 +210,16 @@ Scenario(
     let mut on_kinesis = 0;
     for _ in 0..300 {
         let faults = strategy.new_tree(&mut runner).unwrap().current();
-        on_kinesis += faults.iter().filter(|f| f.target() == Target::Kinesis).count();
+        on_kinesis += faults
+            .iter()
+            .filter(|f| f.target() == Target::Kinesis)
+            .count();
         let with = with_faults(&s, &faults);
-        assert!(scenario::check(&with).is_ok(), "{faults:?}: {:?}", scenario::check(&with));
+        assert!(
+            scenario::check(&with).is_ok(),
+            "{faults:?}: {:?}",
+            scenario::check(&with)
+        );
     }
     assert!(on_kinesis > 0);
 }

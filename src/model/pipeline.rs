@@ -374,6 +374,7 @@ fn finish(
         destination,
     } = stages;
     let end = ctx.end;
+    source.sample_at_end(&mut ctx);
     {
         let ledger = &mut ctx.ledger;
         let mut in_stream = |c: &Chunk| ledger.in_stream_at_end(c, end);

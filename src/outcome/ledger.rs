@@ -189,8 +189,9 @@ pub struct Ledger {
     /// The longest any record stayed in the stream before it left it (`DataFreshness` max).
     pub freshness_max: SimDuration,
     /// Bytes of original records settled for back pressure (K5): delivered the first time,
-    /// written to S3 in any object, dropped or expired; a transform's change of size counts
-    /// so that the sum is in the bytes the records had when they entered.
+    /// written to S3 in any object, dropped or expired. A transform's change of size counts
+    /// as settled (or unsettled, for growth) when it happens, so that what is read less what
+    /// is settled is the bytes Firehose holds now.
     pub settled_bytes: i64,
     /// Whether `settled_bytes` is kept (only a Kinesis source needs it).
     pub track_settled_bytes: bool,
@@ -249,8 +250,8 @@ impl Ledger {
         }
     }
 
-    /// A transform changed unsettled records' size from `before` to `after` bytes: settled
-    /// bytes keep counting the size they entered with (K5).
+    /// A transform changed unsettled records' size from `before` to `after` bytes: from now on
+    /// Firehose holds `after` of them (K5).
     pub fn resized(&mut self, before: u64, after: u64) {
         self.settled_bytes += before as i64 - after as i64;
     }

@@ -126,7 +126,8 @@ impl KinesisSource {
     pub(crate) fn new(k: &KinesisStream, scenario: &Scenario, streams: &RngStreams) -> Self {
         let hint = u64::from(scenario.destination.buffering_hints().size_in_mbs) * MIB;
         let max_unsettled = match k.max_unsettled_mib {
-            Some(m) => (m * MIB as f64) as u64,
+            // Reads go on while unsettled < m MiB: for whole bytes, below its ceiling.
+            Some(m) => (m * MIB as f64).ceil() as u64,
             None => 2 * hint,
         };
         let keys = Spread::new(k.partition_keys, k.shard_count);
@@ -415,6 +416,16 @@ impl KinesisSource {
         if next < ctx.end {
             ctx.queue
                 .push_before_all(next, ev(KinesisEvent::Sample(n + 1)));
+        }
+    }
+
+    /// K6 at the end: when the run ends on a whole minute, that minute's sample is taken just
+    /// before the end, after every event of the run.
+    pub(crate) fn sample_at_end(&mut self, ctx: &mut Ctx) {
+        let minute = 60 * MICROS_PER_SEC;
+        if ctx.end.0 >= minute && ctx.end.0.is_multiple_of(minute) {
+            ctx.now = ctx.end;
+            self.sample((ctx.end.0 / minute - 1) as usize, ctx);
         }
     }
 

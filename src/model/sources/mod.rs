@@ -170,6 +170,13 @@ impl Source {
         }
     }
 
+    /// Takes what it samples at the end of the run (K6).
+    pub(crate) fn sample_at_end(&mut self, ctx: &mut Ctx) {
+        if let Source::Kinesis(s) = self {
+            s.sample_at_end(ctx);
+        }
+    }
+
     /// Settles what it still holds at the end `end`.
     pub(crate) fn settle_at_end(&mut self, end: SimTime, ledger: &mut Ledger) {
         if let Source::Kinesis(s) = self {

@@ -244,7 +244,7 @@ impl LambdaStage {
             let before = inv.bytes;
             let (ok, mut dropped, failed) = self.results(inv.chunks);
             if ctx.ledger.track_settled_bytes && self.lambda.size_ratio != 1.0 {
-                // K5 counts records in the bytes they entered with.
+                // K5 counts what Firehose holds: from now on, the transformed bytes.
                 let after: u64 = [&ok, &dropped, &failed]
                     .iter()
                     .flat_map(|v| v.iter())
