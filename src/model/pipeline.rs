@@ -144,7 +144,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         scenario.seed = seed;
     }
     let streams = RngStreams::new(scenario.seed);
-    let source = Source::new(&scenario, &streams);
+    let mut source = Source::new(&scenario, &streams);
     let lambda = scenario.transform.as_ref().map(|t| match t {
         Transform::Lambda(t) => LambdaStage::new(
             t,
@@ -180,6 +180,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
         destination,
     };
+    // Only a Kinesis source's back pressure (K5) needs the settled bytes.
     stages.ctx.ledger.track_settled_bytes = matches!(source, Source::Kinesis(_));
     let has_backup = backup_mode == BackupMode::Enabled;
     if stages.ctx.metrics.is_some() {
@@ -188,7 +189,6 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             .queue
             .push(SimTime(60_000_000), Event::MinuteEnd(0));
     }
-    let mut source = source;
     source.start(&mut stages.ctx);
     run(&mut source, &mut stages);
     finish(source, stages, scenario, has_backup)
