@@ -64,7 +64,7 @@ pub enum Command {
     },
     /// Search fault schedules for one that breaks a property; shrink it to a minimal one.
     #[command(
-        after_help = "Example (a CI step):\n  firehose-sim check scenarios/check-redshift.ron --property no-skip\n\nProperties compare report fields with numbers or durations, joined by && and ||:\n  \"records.lost == 0 && latency_seconds.p99 < \\\"15m\\\"\"\nShortcuts: no-loss, no-skip, no-duplicates. Exit 1 on a violation (a replayable\nscenario is written), 0 when none is found, 2 on bad input."
+        after_help = "Example (a CI step):\n  firehose-sim check scenarios/check-redshift.ron --property no-skip\n\nProperties compare report fields with numbers or durations, joined by && and ||:\n  \"records.lost == 0 && latency_seconds.p99 < \\\"15m\\\"\"\nShortcuts: no-loss, no-skip, no-duplicates, no-discard. Exit 1 on a violation (a replayable\nscenario is written), 0 when none is found, 2 on bad input."
     )]
     Check {
         /// The scenario file (RON); its `faults` stay, generated ones are added.

@@ -64,6 +64,8 @@ pub fn targets_of(s: &Scenario) -> Vec<Target> {
     match s.destination {
         Destination::Redshift(_) => t.push(Target::Redshift),
         Destination::OpenSearch(_) => t.push(Target::OpenSearch),
+        Destination::HttpEndpoint(_) => t.push(Target::HttpEndpoint),
+        Destination::Splunk(_) => t.push(Target::Splunk),
         Destination::S3(_) => {}
     }
     if matches!(

@@ -6,12 +6,14 @@ use common::*;
 use firehose_sim::engine::SimDuration;
 use firehose_sim::report::Report;
 use firehose_sim::scenario::{
-    self, Backoff, BackupMode, BufferingHints, CallTime, Destination, DirectPut, DocumentIdOption,
-    Fault, IndexRotation, KinesisStream, LambdaService, LambdaTransform, OpenSearchBackupMode,
-    OpenSearchDestination, OpenSearchRetryOptions, OpenSearchService, PartitionKeys, Quota, Rate,
-    RedshiftDestination, RedshiftService, RetryBackoff, RetryOptions, S3Destination, Scenario,
-    Services, SizeDist, Source, StreamConfig, StreamMode, StreamSource, Target, TimeDist,
-    Transform,
+    self, Backoff, BackupMode, BufferingHints, CallTime, ContentEncoding, DefaultedHints,
+    Destination, DirectPut, DocumentIdOption, Endpoint, Fault, HttpBackupMode,
+    HttpEndpointDestination, HttpEndpointService, IndexRotation, KinesisStream, LambdaService,
+    LambdaTransform, OpenSearchBackupMode, OpenSearchDestination, OpenSearchRetryOptions,
+    OpenSearchService, PartitionKeys, PauseRetryOptions, Quota, Rate, RedshiftDestination,
+    RedshiftService, RetryBackoff, RetryOptions, S3Destination, Scenario, Services, SizeDist,
+    Source, SplunkBackupMode, SplunkDestination, SplunkService, StreamConfig, StreamMode,
+    StreamSource, Target, TimeDist, Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -393,6 +395,8 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                             .as_ref()
                             .map(|(_, s)| s.clone())
                             .unwrap_or_default(),
+                        http_endpoint: Default::default(),
+                        splunk: Default::default(),
                     },
                     faults,
                     check: None,
@@ -448,6 +452,176 @@ fn kinesis_fault() -> impl Strategy<Value = Fault> {
             },
         }
     })
+}
+
+/// A random HTTP endpoint (H1-H7) or Splunk (SP1-SP2) destination and its services:
+/// hints across their ranges, retry durations, backup modes, Gzip, response and
+/// acknowledgement times around the timeouts, request limits small enough to give 413s,
+/// jitter, de-duplication and the indexed-on-timeout probability.
+fn request_destination() -> impl Strategy<Value = (Destination, HttpEndpointService, SplunkService)>
+{
+    (
+        (
+            any::<bool>(),
+            1u32..=64,
+            0u32..=900,
+            0u32..=1200,
+            any::<bool>(),
+            any::<bool>(),
+        ),
+        (
+            0u64..=250_000,
+            0u64..=5_000,
+            1u64..=80,
+            0.0..=0.5f64,
+            any::<bool>(),
+        ),
+        (180u32..=600, 0.0..=1.0f64, 0usize..11),
+    )
+        .prop_map(
+            |(
+                (http, size, interval, retry, backup, gzip),
+                (base_ms, per_mib_ms, max_mib, jitter, dedup),
+                (ack_timeout, p, endpoint),
+            )| {
+                let time = CallTime {
+                    base: ms(base_ms),
+                    per_mib: ms(per_mib_ms),
+                };
+                let retry_options = PauseRetryOptions {
+                    duration_in_seconds: retry,
+                };
+                if http {
+                    let endpoint = [
+                        Endpoint::Custom,
+                        Endpoint::Datadog,
+                        Endpoint::NewRelic,
+                        Endpoint::Dynatrace,
+                        Endpoint::SplunkObservability,
+                        Endpoint::SumoLogic,
+                        Endpoint::MongoDb,
+                        Endpoint::Coralogix,
+                        Endpoint::Elastic,
+                        Endpoint::LogicMonitor,
+                        Endpoint::Honeycomb,
+                    ][endpoint];
+                    (
+                        Destination::HttpEndpoint(HttpEndpointDestination {
+                            endpoint,
+                            buffering_hints: DefaultedHints {
+                                size_in_mbs: Some(size),
+                                interval_in_seconds: (interval % 2 == 0).then_some(interval),
+                            },
+                            retry_options,
+                            s3_backup_mode: if backup {
+                                HttpBackupMode::AllData
+                            } else {
+                                HttpBackupMode::FailedDataOnly
+                            },
+                            s3_backup_buffering_hints: BufferingHints::default(),
+                            content_encoding: if gzip {
+                                ContentEncoding::Gzip
+                            } else {
+                                ContentEncoding::None
+                            },
+                        }),
+                        HttpEndpointService {
+                            response_time: time,
+                            max_request_bytes: max_mib * 1_048_576,
+                            jitter,
+                            deduplicates: dedup,
+                            gzip_ratio: 0.3,
+                        },
+                        SplunkService::default(),
+                    )
+                } else {
+                    (
+                        Destination::Splunk(SplunkDestination {
+                            buffering_hints: DefaultedHints {
+                                size_in_mbs: Some(size.min(5)),
+                                interval_in_seconds: Some(interval.min(60)),
+                            },
+                            hec_acknowledgment_timeout_in_seconds: ack_timeout,
+                            retry_options,
+                            s3_backup_mode: if backup {
+                                SplunkBackupMode::AllEvents
+                            } else {
+                                SplunkBackupMode::FailedEventsOnly
+                            },
+                            s3_backup_buffering_hints: BufferingHints::default(),
+                        }),
+                        HttpEndpointService::default(),
+                        SplunkService {
+                            ack_time: time,
+                            indexed_on_ack_timeout: p,
+                            jitter,
+                        },
+                    )
+                }
+            },
+        )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// F2 with an HTTP endpoint or Splunk destination (H1-H8, SP1-SP3) on random scenarios,
+    /// with random faults on every target and on the endpoint: every record has exactly one
+    /// fate, `lost` includes `discarded` (only an HTTP endpoint discards, H4), skips and
+    /// failures never exceed the requests and attempts, no request is tried more often than
+    /// the pause budget allows (H5), and the same seed gives the same JSON.
+    #[test]
+    fn f2_conservation_holds_with_http_and_splunk_destinations(
+        base in scenarios(),
+        dest in request_destination(),
+        http_faults in prop::collection::vec(fault(7200, vec![Target::HttpEndpoint]), 0..=3),
+        splunk_faults in prop::collection::vec(fault(7200, vec![Target::Splunk]), 0..=3),
+    ) {
+        let mut s = base;
+        let (d, http, splunk) = dest;
+        let target = if matches!(d, Destination::Splunk(_)) { Target::Splunk } else { Target::HttpEndpoint };
+        let no_backup = d.backup().0 == BackupMode::Disabled;
+        s.faults.retain(|f| match f.target() {
+            Target::Redshift | Target::OpenSearch => false,
+            Target::BackupS3 => !no_backup,
+            _ => true,
+        });
+        s.faults.extend(if target == Target::Splunk { splunk_faults } else { http_faults });
+        let retry = match &d {
+            Destination::HttpEndpoint(h) => h.retry_options.duration_in_seconds,
+            Destination::Splunk(sp) => sp.retry_options.duration_in_seconds,
+            _ => 0,
+        };
+        s.destination = d;
+        s.services.http_endpoint = http;
+        s.services.splunk = splunk;
+        let text = scenario::to_ron(&s);
+        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&parsed, &s);
+        let out = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
+        let r = &out.records;
+        prop_assert_eq!(r.fates_total(), r.produced);
+        prop_assert_eq!(r.lost, r.rejected + r.expired + r.discarded);
+        prop_assert_eq!(out.latency.count, r.delivered);
+        let c = if target == Target::Splunk { &out.calls.splunk } else { &out.calls.http_endpoint };
+        prop_assert!(c.attempts >= c.batches && c.failed <= c.attempts);
+        prop_assert!(c.skipped_batches <= c.batches);
+        if target == Target::Splunk {
+            prop_assert_eq!(r.discarded, 0);
+            prop_assert_eq!(out.calls.http_endpoint.attempts, 0);
+        } else {
+            let h = out.http_endpoint.as_ref().ok_or_else(|| TestCaseError::fail("no http_endpoint section"))?;
+            prop_assert_eq!(h.records_discarded, r.discarded);
+            prop_assert!(h.requests_too_large <= c.failed);
+        }
+        // H5: every pause is at least 0.5 s (1 s less 50% jitter) and they sum to at most the
+        // duration: at most 1 + 2 * duration attempts, and exactly one for 0 s.
+        let cap = 1 + 2 * u64::from(retry);
+        prop_assert!(c.max_attempts_per_batch <= cap, "{} > {}", c.max_attempts_per_batch, cap);
+        let observed = RunOptions { trace: true, metrics: true, ..Default::default() };
+        let again = simulate(&s, &observed).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&out).to_json(), Report::new(&again).to_json());
+    }
 }
 
 proptest! {

@@ -7,7 +7,8 @@
 //! - `delivery`: the one head-of-line attempt loop every service call runs on (T3, T5, T8,
 //!   T12, X1), with its trace and metrics hooks; `retry`: the retry policies (S1, R3, E2, H5,
 //!   L2).
-//! - [`stages`]: buffer, lambda, s3, redshift, opensearch, each stating what differs.
+//! - [`stages`]: buffer, lambda, s3, redshift, opensearch, http_endpoint, splunk, each stating
+//!   what differs.
 //!
 //! [`simulate`] runs a scenario to its end and returns a [`RunOutput`]. Records move as
 //! [`Chunk`]s; the [`crate::outcome::ledger::Ledger`] settles them.
@@ -26,9 +27,12 @@ pub use faults::FaultSet;
 pub use pipeline::simulate;
 pub use sources::kinesis::KinesisReport;
 pub use stages::buffer::BufferId;
+pub use stages::http_endpoint::{HttpEndpointReport, RequestCalls};
 pub use stages::lambda::LambdaReport;
 pub use stages::opensearch::{BulkCalls, OpenSearchReport};
 pub use stages::redshift::{RedshiftCalls, RedshiftReport};
+pub use stages::requests::SkipStats;
+pub use stages::splunk::SplunkReport;
 pub use trace::{Attempt, FlushReason, Outcome, Stage, TraceEvent};
 
 use crate::engine::SimDuration;
@@ -61,6 +65,10 @@ pub struct Calls {
     pub redshift_copy: RedshiftCalls,
     /// OpenSearch bulk requests (E1-E3).
     pub opensearch_bulk: BulkCalls,
+    /// HTTP endpoint requests (H2-H6).
+    pub http_endpoint: RequestCalls,
+    /// Splunk requests (SP2).
+    pub splunk: RequestCalls,
     /// Objects written to the stream's bucket.
     pub s3_objects: u64,
     /// Bytes written to the stream's bucket (uncompressed).
@@ -119,6 +127,10 @@ pub struct RunOutput {
     pub redshift: Option<RedshiftReport>,
     /// The OpenSearch destination, when it is the destination.
     pub opensearch: Option<OpenSearchReport>,
+    /// The HTTP endpoint, when it is the destination.
+    pub http_endpoint: Option<HttpEndpointReport>,
+    /// Splunk, when it is the destination.
+    pub splunk: Option<SplunkReport>,
     /// The source record backup, when it is enabled.
     pub backup: Option<BackupReport>,
     /// The trace, when asked for.

@@ -14,6 +14,7 @@ use super::stages::lambda::LambdaStage;
 use super::stages::opensearch::OpenSearchStage;
 use super::stages::redshift::RedshiftStage;
 use super::stages::s3::{Bucket, Kind, Object, S3Destination, Writer};
+use super::stages::{http_endpoint, splunk};
 use super::trace::TraceEvent;
 use super::{BackupReport, Calls, RunOptions, RunOutput};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
@@ -161,6 +162,10 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         scenario::Destination::OpenSearch(d) => {
             Box::new(OpenSearchStage::new(d, &scenario, &streams))
         }
+        scenario::Destination::HttpEndpoint(d) => {
+            Box::new(http_endpoint::stage(d, &scenario, &streams))
+        }
+        scenario::Destination::Splunk(d) => Box::new(splunk::stage(d, &scenario, &streams)),
     };
     let mut stages = Stages {
         ctx: Ctx {
@@ -428,6 +433,8 @@ fn finish(
             s3_put: main.service.calls.counts(),
             redshift_copy: Default::default(),
             opensearch_bulk: Default::default(),
+            http_endpoint: Default::default(),
+            splunk: Default::default(),
             s3_objects: main.objects,
             s3_bytes: main.bytes,
         },
@@ -435,6 +442,8 @@ fn finish(
         kinesis,
         redshift: None,
         opensearch: None,
+        http_endpoint: None,
+        splunk: None,
         backup: has_backup.then_some(BackupReport {
             objects: backup.objects,
             attempts: backup.service.calls.attempts,

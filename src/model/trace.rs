@@ -31,6 +31,10 @@ pub enum Outcome {
     Throttled,
     /// The response was over the limit (Lambda's 6 MB, L1).
     ResponseTooLarge,
+    /// The request body was over the endpoint's limit: `413`, not retried (H4).
+    RequestTooLarge,
+    /// A Splunk acknowledgement timed out, but the events were indexed (SP2).
+    TimeoutIndexed,
 }
 
 impl Outcome {
@@ -53,6 +57,10 @@ pub enum Stage {
     RedshiftCopy,
     /// An OpenSearch bulk request (E1-E3).
     OpenSearchBulk,
+    /// A request to an HTTP endpoint (H2-H7).
+    HttpEndpoint,
+    /// A request to Splunk (SP2).
+    Splunk,
 }
 
 /// One attempt of a batch, as the shared attempt loop traces it for every stage.

@@ -51,11 +51,13 @@ pub struct RecordCounts {
     pub processing_failed: u64,
     /// The destination gave up; in S3.
     pub skipped: u64,
-    /// Not delivered within the retention window: discarded.
+    /// Not delivered within the retention window: gone.
     pub expired: u64,
+    /// Refused permanently by the destination, with no copy kept (an HTTP endpoint's 413, H4).
+    pub discarded: u64,
     /// Still unsettled when the run ended.
     pub in_flight: u64,
-    /// `rejected + expired`.
+    /// `rejected + expired + discarded`.
     pub lost: u64,
     /// `processing_failed + skipped`.
     pub recoverable: u64,
@@ -72,6 +74,7 @@ impl RecordCounts {
             + self.processing_failed
             + self.skipped
             + self.expired
+            + self.discarded
             + self.in_flight
     }
 }
@@ -281,7 +284,7 @@ impl Ledger {
         c.mark_settled();
         if c.is_copy() {
             let (mut first, mut dup) = (0, 0);
-            let mut moved = [0u64; 5];
+            let mut moved = [0u64; 6];
             let tracked = self.copies.update(Self::ids(c), |st, k| match st {
                 IdState::Pending => {
                     first += k;
@@ -303,6 +306,7 @@ impl Ledger {
             counts.skipped -= moved[OtherFate::Skipped as usize];
             counts.dropped -= moved[OtherFate::Dropped as usize];
             counts.in_flight -= moved[OtherFate::InFlight as usize];
+            counts.discarded -= moved[OtherFate::Discarded as usize];
             counts.duplicates += dup + (n - tracked);
             self.first_delivery(age, first);
             return first;
@@ -380,6 +384,16 @@ impl Ledger {
         }
     }
 
+    /// The destination refused `c` permanently at `now` and Firehose keeps no copy (H4).
+    pub fn discarded(&mut self, c: &mut impl RecordRun, now: SimTime) {
+        if c.is_unsettled() {
+            self.settle_bytes(c);
+            self.counts.discarded += self.other_fate(c, OtherFate::Discarded);
+            self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
+            c.mark_settled();
+        }
+    }
+
     /// `c` was still unsettled at the end `now`, having entered the stream.
     pub fn in_stream_at_end(&mut self, c: &impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
@@ -400,7 +414,7 @@ impl Ledger {
     /// Fills in the derived counts and checks conservation (F2).
     pub fn close(&mut self) -> Result<(), String> {
         let c = &mut self.counts;
-        c.lost = c.rejected + c.expired;
+        c.lost = c.rejected + c.expired + c.discarded;
         c.recoverable = c.processing_failed + c.skipped;
         if c.fates_total() != c.produced {
             return Err(format!(

@@ -27,6 +27,16 @@ pub enum Slot {
     OpenSearchRecords,
     OpenSearchOk,
     OpenSearchAttempts,
+    HttpRecords,
+    HttpBytes,
+    HttpOk,
+    HttpAttempts,
+    HttpProcessedRecords,
+    SplunkRecords,
+    SplunkOk,
+    SplunkAttempts,
+    SplunkAckSeconds,
+    SplunkAcks,
     BackupRecords,
     BackupOk,
     BackupAttempts,
@@ -92,7 +102,7 @@ impl Recorder {
 pub struct Components {
     /// A Lambda transform.
     pub lambda: bool,
-    /// `s3`, `redshift` or `opensearch`.
+    /// `s3`, `redshift`, `opensearch`, `http_endpoint` or `splunk`.
     pub destination: &'static str,
     /// A backup bucket.
     pub backup: bool,
@@ -160,6 +170,28 @@ impl MetricSeries {
                 v.push((
                     "DeliveryToRedshift.Success",
                     Ratio(RedshiftOk, RedshiftAttempts),
+                ));
+            }
+            "http_endpoint" => {
+                v.push(("DeliveryToHttpEndpoint.Records", Sum(HttpRecords)));
+                v.push(("DeliveryToHttpEndpoint.Bytes", Sum(HttpBytes)));
+                v.push((
+                    "DeliveryToHttpEndpoint.Success",
+                    Ratio(HttpOk, HttpAttempts),
+                ));
+                v.push(("DeliveryToHttpEndpoint.DataFreshness", Value(Freshness)));
+                v.push((
+                    "DeliveryToHttpEndpoint.ProcessedRecords",
+                    Sum(HttpProcessedRecords),
+                ));
+            }
+            "splunk" => {
+                v.push(("DeliveryToSplunk.Records", Sum(SplunkRecords)));
+                v.push(("DeliveryToSplunk.Success", Ratio(SplunkOk, SplunkAttempts)));
+                v.push(("DeliveryToSplunk.DataFreshness", Value(Freshness)));
+                v.push((
+                    "DeliveryToSplunk.DataAckLatency",
+                    Mean(SplunkAckSeconds, SplunkAcks),
                 ));
             }
             _ => {

@@ -18,6 +18,8 @@ pub enum OtherFate {
     Dropped,
     /// `in_flight` at the end.
     InFlight,
+    /// `discarded` (H4).
+    Discarded,
 }
 
 /// Where a copied record stands.

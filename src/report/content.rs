@@ -33,8 +33,13 @@ fn verdict(r: &RecordCounts, p99: f64) -> String {
     let lost = if r.lost == 0 {
         "Nothing lost".to_string()
     } else {
+        let discarded = if r.discarded > 0 {
+            format!(", {} discarded", grouped(r.discarded))
+        } else {
+            String::new()
+        };
         format!(
-            "LOST {} records ({}: {} expired, {} rejected)",
+            "LOST {} records ({}: {} expired, {} rejected{discarded})",
             grouped(r.lost),
             percent(r.lost, r.produced),
             grouped(r.expired),
@@ -60,6 +65,8 @@ fn dest_name(s: &Scenario) -> &'static str {
         Destination::S3(_) => "S3",
         Destination::Redshift(_) => "Redshift",
         Destination::OpenSearch(_) => "OpenSearch",
+        Destination::HttpEndpoint(_) => "an HTTP endpoint",
+        Destination::Splunk(_) => "Splunk",
     }
 }
 
@@ -100,6 +107,8 @@ impl Document {
         sections.extend(kinesis(&r, s));
         sections.extend(lambda(&r));
         sections.extend(opensearch(&r));
+        sections.extend(http_endpoint(&r));
+        sections.extend(splunk(&r));
         sections.extend(redshift(&r));
         sections.extend(backup(&r));
         sections.push(calls(&r));
@@ -133,7 +142,7 @@ fn records(rec: &RecordCounts) -> Section {
             "lost",
             rec.lost,
             share(rec.lost),
-            "rejected + expired".into(),
+            "rejected + expired + discarded".into(),
         )
     });
     rows.push(row(
@@ -369,6 +378,94 @@ fn opensearch(r: &Report) -> Option<Section> {
     ))
 }
 
+/// Requests, attempts and skips of a request destination (H5, H6), in one sentence each.
+fn request_lines(
+    c: &crate::model::RequestCalls,
+    skipped: u64,
+    attempts: u64,
+    pauses: f64,
+    to_skip: f64,
+    prefix: &str,
+) -> Vec<Words> {
+    let mut v = vec![
+        format!(
+            "{} requests, {} attempts, {} failed, {} skipped to S3 ({prefix})",
+            grouped(c.batches),
+            grouped(c.attempts),
+            grouped(c.failed),
+            grouped(c.skipped_batches)
+        )
+        .into(),
+    ];
+    if skipped > 0 {
+        v.push(Words::more(
+            &format!(
+                "a skipped request made up to {attempts} attempts, its retry pauses used up to {} of the retry budget, {} from its first attempt to its skip",
+                secs(pauses),
+                secs(to_skip)
+            ),
+            " (H5: only the pauses count)",
+        ));
+    }
+    v
+}
+
+/// The HTTP endpoint's requests (H2-H7).
+fn http_endpoint(r: &Report) -> Option<Section> {
+    let h = r.http_endpoint.as_ref()?;
+    let mut lines = request_lines(
+        &r.calls.http_endpoint,
+        h.skipped_requests,
+        h.max_attempts_per_skipped_request,
+        h.max_retry_pauses_seconds,
+        h.max_seconds_to_skip,
+        "http-endpoint-failed/",
+    );
+    lines.push(
+        format!(
+            "{} attempts timed out (180 s), {} responses lost after the endpoint processed the request",
+            grouped(h.timeouts),
+            grouped(h.responses_lost)
+        )
+        .into(),
+    );
+    lines.push(Words::more(
+        &format!(
+            "{} records discarded in {} requests refused with 413",
+            grouped(h.records_discarded),
+            grouped(h.requests_too_large)
+        ),
+        " (413: not retried, not backed up)",
+    ));
+    Some(Section::new(
+        "HTTP endpoint",
+        vec![statements(lines).into()],
+    ))
+}
+
+/// Splunk's requests and acknowledgements (SP2).
+fn splunk(r: &Report) -> Option<Section> {
+    let s = r.splunk.as_ref()?;
+    let mut lines = request_lines(
+        &r.calls.splunk,
+        s.skipped_requests,
+        s.max_attempts_per_skipped_request,
+        s.max_retry_pauses_seconds,
+        s.max_seconds_to_skip,
+        "splunk-failed/",
+    );
+    lines.push(Words::more(
+        &format!(
+            "{} acknowledgements timed out, {} of those attempts were indexed all the same; {} indexed copies of events later skipped",
+            grouped(s.ack_timeouts),
+            grouped(s.indexed_on_timeout),
+            grouped(s.indexed_then_skipped)
+        ),
+        " (in Splunk and in S3)",
+    ));
+    Some(Section::new("Splunk", vec![statements(lines).into()]))
+}
+
 /// The COPY commands and their backlog.
 fn redshift(r: &Report) -> Option<Section> {
     let rs = r.redshift.as_ref()?;
@@ -489,6 +586,23 @@ fn calls(r: &Report) -> Section {
                 grouped(oc.skipped_batches)
             ),
         ));
+    }
+    for (name, present, rc) in [
+        ("HTTP endpoint", r.http_endpoint.is_some(), &c.http_endpoint),
+        ("Splunk", r.splunk.is_some(), &c.splunk),
+    ] {
+        if present {
+            lines.push((
+                name,
+                format!(
+                    "{} attempts for {} requests, {} failed, {} skipped",
+                    grouped(rc.attempts),
+                    grouped(rc.batches),
+                    grouped(rc.failed),
+                    grouped(rc.skipped_batches)
+                ),
+            ));
+        }
     }
     if r.redshift.is_some() {
         let rc = &c.redshift_copy;

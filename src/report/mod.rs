@@ -39,8 +39,8 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
 
 use crate::engine::SimDuration;
 use crate::model::{
-    BackupReport, BulkCalls, CallCounts, KinesisReport, LambdaReport, OpenSearchReport,
-    RedshiftCalls, RedshiftReport, RunOutput,
+    BackupReport, BulkCalls, CallCounts, HttpEndpointReport, KinesisReport, LambdaReport,
+    OpenSearchReport, RedshiftCalls, RedshiftReport, RequestCalls, RunOutput, SplunkReport,
 };
 use crate::outcome::ledger::{DurationSummary, RecordCounts};
 use serde::Serialize;
@@ -67,6 +67,10 @@ pub struct CallsReport {
     pub redshift_copy: RedshiftCalls,
     /// OpenSearch bulk requests (zeros without an OpenSearch destination).
     pub opensearch_bulk: BulkCalls,
+    /// HTTP endpoint requests (zeros without an HTTP endpoint destination).
+    pub http_endpoint: RequestCalls,
+    /// Splunk requests (zeros without a Splunk destination).
+    pub splunk: RequestCalls,
 }
 
 /// The producers' side of ingest (I3).
@@ -99,7 +103,7 @@ pub struct Report {
     pub seed: u64,
     /// Simulated time in seconds.
     pub simulated_seconds: serde_json::Number,
-    /// `s3`, `redshift` or `opensearch`.
+    /// `s3`, `redshift`, `opensearch`, `http_endpoint` or `splunk`.
     pub destination: &'static str,
     /// Fates (F1-F3).
     pub records: RecordCounts,
@@ -123,6 +127,10 @@ pub struct Report {
     pub backup: Option<BackupReport>,
     /// The Kinesis data stream (`null` unless it is the source, K2-K6).
     pub kinesis: Option<KinesisReport>,
+    /// The HTTP endpoint's requests (`null` unless it is the destination, H2-H7).
+    pub http_endpoint: Option<HttpEndpointReport>,
+    /// Splunk's requests (`null` unless it is the destination, SP2).
+    pub splunk: Option<SplunkReport>,
 }
 
 impl Report {
@@ -152,6 +160,8 @@ impl Report {
                 s3_put: c.s3_put.clone(),
                 redshift_copy: c.redshift_copy.clone(),
                 opensearch_bulk: c.opensearch_bulk.clone(),
+                http_endpoint: c.http_endpoint.clone(),
+                splunk: c.splunk.clone(),
             },
             producers: ProducersReport {
                 wait_seconds: out.producer_wait.clone(),
@@ -167,6 +177,8 @@ impl Report {
             lambda: out.lambda.clone(),
             backup: out.backup.clone(),
             kinesis: out.kinesis.clone(),
+            http_endpoint: out.http_endpoint.clone(),
+            splunk: out.splunk.clone(),
         }
     }
 
@@ -202,7 +214,7 @@ pub(crate) fn short(s: f64) -> String {
 }
 
 /// Counts of [`RecordCounts`] other than produced, in report order, with labels.
-pub(crate) fn fate_rows(r: &RecordCounts) -> [(&'static str, u64, &'static str); 7] {
+pub(crate) fn fate_rows(r: &RecordCounts) -> [(&'static str, u64, &'static str); 8] {
     [
         ("delivered", r.delivered, "reached the destination"),
         ("dropped", r.dropped, "dropped by the transform (intended)"),
@@ -216,6 +228,11 @@ pub(crate) fn fate_rows(r: &RecordCounts) -> [(&'static str, u64, &'static str);
             "expired",
             r.expired,
             "not delivered within the retention window: gone",
+        ),
+        (
+            "discarded",
+            r.discarded,
+            "refused by the endpoint (413): not retried, not backed up: gone",
         ),
         ("rejected", r.rejected, "never accepted by the stream: gone"),
         (

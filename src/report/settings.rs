@@ -163,6 +163,8 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
         Destination::S3(_) => "S3 buffering",
         Destination::Redshift(_) => "intermediate S3",
         Destination::OpenSearch(_) => "OpenSearch buffering",
+        Destination::HttpEndpoint(_) => "HTTP buffering",
+        Destination::Splunk(_) => "Splunk buffering",
     };
     rows.push((label.into(), hints_text(hints)));
     if let Destination::OpenSearch(o) = &s.destination {
@@ -182,6 +184,44 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
                 o.index_name,
                 o.index_rotation_period,
                 os.document_failure_rate
+            ),
+        ));
+    }
+    if let Destination::HttpEndpoint(h) = &s.destination {
+        let hs = &s.services.http_endpoint;
+        rows.push((
+            "HTTP endpoint".into(),
+            format!(
+                "{:?}; response {} + {} per MiB, timeout 180 s; retried for {} s of pauses (1 s doubling to 120 s, jitter {}); {:?}, {:?}; 413 above {} B; {}",
+                h.endpoint,
+                hs.response_time.base,
+                hs.response_time.per_mib,
+                h.retry_options.duration_in_seconds,
+                hs.jitter,
+                h.s3_backup_mode,
+                h.content_encoding,
+                hs.max_request_bytes,
+                if hs.deduplicates {
+                    "de-duplicates request ids"
+                } else {
+                    "does not de-duplicate request ids"
+                }
+            ),
+        ));
+    }
+    if let Destination::Splunk(d) = &s.destination {
+        let sp = &s.services.splunk;
+        rows.push((
+            "Splunk".into(),
+            format!(
+                "acknowledgement {} + {} per MiB, timeout {} s; retried for {} s of pauses (1 s doubling to 120 s, jitter {}); {:?}; a timed-out attempt was indexed with probability {}",
+                sp.ack_time.base,
+                sp.ack_time.per_mib,
+                d.hec_acknowledgment_timeout_in_seconds,
+                d.retry_options.duration_in_seconds,
+                sp.jitter,
+                d.s3_backup_mode,
+                sp.indexed_on_ack_timeout
             ),
         ));
     }

@@ -23,6 +23,12 @@ pub enum Target {
     /// The Kinesis data stream of a Kinesis source: `Outage` and `Errors` fail `GetRecords`,
     /// `Throttle` lowers its shards' read capacity (K3).
     Kinesis,
+    /// The HTTP endpoint: `Outage` and `Errors` give 5xx responses, `AckLost` a lost
+    /// response to a processed request (H3).
+    HttpEndpoint,
+    /// The Splunk cluster: `Outage` and `Errors` fail an attempt, `AckLost` indexes its events
+    /// but no acknowledgement arrives (SP2).
+    Splunk,
 }
 
 impl std::str::FromStr for Target {
@@ -36,8 +42,10 @@ impl std::str::FromStr for Target {
             "Redshift" => Ok(Target::Redshift),
             "OpenSearch" => Ok(Target::OpenSearch),
             "Kinesis" => Ok(Target::Kinesis),
+            "HttpEndpoint" => Ok(Target::HttpEndpoint),
+            "Splunk" => Ok(Target::Splunk),
             _ => Err(format!(
-                "unknown target `{s}`: allowed Ingest, Lambda, S3, BackupS3, Redshift, OpenSearch, Kinesis"
+                "unknown target `{s}`: allowed Ingest, Lambda, S3, BackupS3, Redshift, OpenSearch, Kinesis, HttpEndpoint, Splunk"
             )),
         }
     }

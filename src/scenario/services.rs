@@ -25,6 +25,96 @@ pub struct Services {
     /// The OpenSearch cluster.
     #[serde(default)]
     pub opensearch: OpenSearchService,
+    /// The HTTP endpoint (H2-H7).
+    #[serde(default)]
+    pub http_endpoint: HttpEndpointService,
+    /// The Splunk cluster (SP2).
+    #[serde(default)]
+    pub splunk: SplunkService,
+}
+
+/// How the HTTP endpoint behaves (H2-H7): the model's assumptions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpEndpointService {
+    /// Time to a response over the sent size (default 50 ms + 20 ms per MiB, H3).
+    #[serde(default = "default_http_response_time")]
+    pub response_time: CallTime,
+    /// A sent body larger than this gets `413` (default 64 MiB, H4).
+    #[serde(default = "default_max_request_bytes")]
+    pub max_request_bytes: u64,
+    /// Relative spread of each retry pause (default 0.15; 0 makes it exact, H5).
+    #[serde(default = "default_jitter")]
+    pub jitter: f64,
+    /// Whether the endpoint ignores a request id it has processed (default false, H7).
+    #[serde(default)]
+    pub deduplicates: bool,
+    /// Sent size over body size with `Gzip` (default 0.3, H2).
+    #[serde(default = "default_gzip_ratio")]
+    pub gzip_ratio: f64,
+}
+
+impl Default for HttpEndpointService {
+    fn default() -> Self {
+        HttpEndpointService {
+            response_time: default_http_response_time(),
+            max_request_bytes: default_max_request_bytes(),
+            jitter: default_jitter(),
+            deduplicates: false,
+            gzip_ratio: default_gzip_ratio(),
+        }
+    }
+}
+
+fn default_http_response_time() -> CallTime {
+    CallTime {
+        base: SimDuration::from_millis(50),
+        per_mib: SimDuration::from_millis(20),
+    }
+}
+fn default_max_request_bytes() -> u64 {
+    64 * MIB
+}
+fn default_jitter() -> f64 {
+    0.15
+}
+fn default_gzip_ratio() -> f64 {
+    0.3
+}
+
+/// How the Splunk cluster behaves (SP2): the model's assumptions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplunkService {
+    /// Time to the indexer acknowledgement over the sent size (default 2 s + 500 ms per MiB).
+    #[serde(default = "default_ack_time")]
+    pub ack_time: CallTime,
+    /// Probability that a timed-out attempt was indexed all the same (default 0.5).
+    #[serde(default = "default_indexed_on_ack_timeout")]
+    pub indexed_on_ack_timeout: f64,
+    /// Relative spread of each retry pause (default 0.15, H5).
+    #[serde(default = "default_jitter")]
+    pub jitter: f64,
+}
+
+impl Default for SplunkService {
+    fn default() -> Self {
+        SplunkService {
+            ack_time: default_ack_time(),
+            indexed_on_ack_timeout: default_indexed_on_ack_timeout(),
+            jitter: default_jitter(),
+        }
+    }
+}
+
+fn default_ack_time() -> CallTime {
+    CallTime {
+        base: SimDuration::from_secs(2),
+        per_mib: SimDuration::from_millis(500),
+    }
+}
+fn default_indexed_on_ack_timeout() -> f64 {
+    0.5
 }
 
 /// Exponential backoff between OpenSearch attempts (E2 assumption).

@@ -197,6 +197,10 @@ pub enum Destination {
     /// Amazon OpenSearch Service (E1-E6); `Elasticsearch(...)` is accepted as an alias.
     #[serde(alias = "Elasticsearch")]
     OpenSearch(OpenSearchDestination),
+    /// An HTTP endpoint, custom or a partner's (H1-H8).
+    HttpEndpoint(HttpEndpointDestination),
+    /// Splunk over HEC with indexer acknowledgements (SP1-SP3).
+    Splunk(SplunkDestination),
 }
 
 impl Destination {
@@ -207,6 +211,8 @@ impl Destination {
             Destination::S3(d) => d.buffering_hints,
             Destination::Redshift(d) => d.s3_buffering_hints,
             Destination::OpenSearch(d) => d.buffering_hints,
+            Destination::HttpEndpoint(d) => d.buffering_hints.or(d.endpoint.hints()),
+            Destination::Splunk(d) => d.buffering_hints.or(SPLUNK_HINTS),
         }
     }
 
@@ -222,17 +228,210 @@ impl Destination {
                 },
                 d.s3_backup_buffering_hints,
             ),
+            Destination::HttpEndpoint(d) => (
+                match d.s3_backup_mode {
+                    HttpBackupMode::AllData => BackupMode::Enabled,
+                    HttpBackupMode::FailedDataOnly => BackupMode::Disabled,
+                },
+                d.s3_backup_buffering_hints,
+            ),
+            Destination::Splunk(d) => (
+                match d.s3_backup_mode {
+                    SplunkBackupMode::AllEvents => BackupMode::Enabled,
+                    SplunkBackupMode::FailedEventsOnly => BackupMode::Disabled,
+                },
+                d.s3_backup_buffering_hints,
+            ),
         }
     }
 
-    /// The name used in reports: `s3`, `redshift`.
+    /// The name used in reports: `s3`, `redshift`, `opensearch`, `http_endpoint`, `splunk`.
     pub fn name(&self) -> &'static str {
         match self {
             Destination::S3(_) => "s3",
             Destination::Redshift(_) => "redshift",
             Destination::OpenSearch(_) => "opensearch",
+            Destination::HttpEndpoint(_) => "http_endpoint",
+            Destination::Splunk(_) => "splunk",
         }
     }
+}
+
+/// Buffering hints where each omitted field takes the destination's own default (HTTP
+/// endpoint presets H1, Splunk SP1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultedHints {
+    /// Size hint in MiB.
+    #[serde(default)]
+    pub size_in_mbs: Option<u32>,
+    /// Interval hint in seconds.
+    #[serde(default)]
+    pub interval_in_seconds: Option<u32>,
+}
+
+impl DefaultedHints {
+    /// The hints in force: the given fields, else `defaults`.
+    pub fn or(&self, defaults: BufferingHints) -> BufferingHints {
+        BufferingHints {
+            size_in_mbs: self.size_in_mbs.unwrap_or(defaults.size_in_mbs),
+            interval_in_seconds: self
+                .interval_in_seconds
+                .unwrap_or(defaults.interval_in_seconds),
+        }
+    }
+}
+
+/// Splunk's default hints (SP1): 5 MiB, 60 s.
+pub const SPLUNK_HINTS: BufferingHints = BufferingHints {
+    size_in_mbs: 5,
+    interval_in_seconds: 60,
+};
+
+/// Which HTTP endpoint (H1): a custom one or a partner's, all the same destination with a
+/// name; a partner AWS recommends other hints for gets them as defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[allow(missing_docs)]
+pub enum Endpoint {
+    /// Your own endpoint.
+    #[default]
+    Custom,
+    Datadog,
+    NewRelic,
+    Dynatrace,
+    SplunkObservability,
+    SumoLogic,
+    MongoDb,
+    Coralogix,
+    Elastic,
+    LogicMonitor,
+    Honeycomb,
+}
+
+impl Endpoint {
+    /// The default hints of this endpoint: AWS's recommended size where it gives one
+    /// (Datadog 4 MiB, New Relic and Sumo Logic 1 MiB), else 5 MiB; 300 s.
+    pub fn hints(&self) -> BufferingHints {
+        let size_in_mbs = match self {
+            Endpoint::Datadog => 4,
+            Endpoint::NewRelic | Endpoint::SumoLogic => 1,
+            _ => 5,
+        };
+        BufferingHints {
+            size_in_mbs,
+            interval_in_seconds: 300,
+        }
+    }
+}
+
+/// Retry options of an HTTP endpoint or Splunk (H5, SP1): the duration counts only the
+/// pauses between attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PauseRetryOptions {
+    /// Retry duration in seconds, 0-7200 (default 300).
+    #[serde(default = "default_opensearch_retry")]
+    pub duration_in_seconds: u32,
+}
+
+impl Default for PauseRetryOptions {
+    fn default() -> Self {
+        PauseRetryOptions {
+            duration_in_seconds: default_opensearch_retry(),
+        }
+    }
+}
+
+/// What an HTTP endpoint destination writes to S3 (H6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum HttpBackupMode {
+    /// Only records whose request was given up.
+    #[default]
+    FailedDataOnly,
+    /// Every record too, as a backup copy.
+    AllData,
+}
+
+/// What Splunk writes to S3 (SP2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum SplunkBackupMode {
+    /// Only events whose request was given up.
+    #[default]
+    FailedEventsOnly,
+    /// Every event too, as a backup copy.
+    AllEvents,
+}
+
+/// Request bodies on the wire (H2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ContentEncoding {
+    /// Sent as is.
+    #[default]
+    None,
+    /// Gzip: the sent size is the body times `services.http_endpoint.gzip_ratio`.
+    Gzip,
+}
+
+/// An HTTP endpoint destination (H1-H8).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpEndpointDestination {
+    /// `Custom` (default) or a partner (H1).
+    #[serde(default)]
+    pub endpoint: Endpoint,
+    /// Buffering hints (1-64 MiB, 0-900 s); omitted fields take the endpoint's defaults.
+    #[serde(default)]
+    pub buffering_hints: DefaultedHints,
+    /// How long a failed request is retried, counting only the pauses (H5).
+    #[serde(default)]
+    pub retry_options: PauseRetryOptions,
+    /// `FailedDataOnly` (default) or `AllData` (H6).
+    #[serde(default)]
+    pub s3_backup_mode: HttpBackupMode,
+    /// Buffering of the `AllData` backup (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+    /// `None` (default) or `Gzip` (H2).
+    #[serde(default)]
+    pub content_encoding: ContentEncoding,
+}
+
+/// A Splunk destination (SP1-SP3).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SplunkDestination {
+    /// Buffering hints (1-5 MiB, 0-60 s; defaults 5 MiB, 60 s).
+    #[serde(default)]
+    pub buffering_hints: DefaultedHints,
+    /// How long Firehose waits for an indexer acknowledgement, per attempt (180-600 s,
+    /// default 180).
+    #[serde(default = "default_hec_ack_timeout")]
+    pub hec_acknowledgment_timeout_in_seconds: u32,
+    /// How long a failed request is retried, counting only the pauses (SP1, H5).
+    #[serde(default)]
+    pub retry_options: PauseRetryOptions,
+    /// `FailedEventsOnly` (default) or `AllEvents`.
+    #[serde(default)]
+    pub s3_backup_mode: SplunkBackupMode,
+    /// Buffering of the `AllEvents` backup (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
+    #[serde(default)]
+    pub s3_backup_buffering_hints: BufferingHints,
+}
+
+impl Default for SplunkDestination {
+    fn default() -> Self {
+        SplunkDestination {
+            buffering_hints: DefaultedHints::default(),
+            hec_acknowledgment_timeout_in_seconds: default_hec_ack_timeout(),
+            retry_options: PauseRetryOptions::default(),
+            s3_backup_mode: SplunkBackupMode::default(),
+            s3_backup_buffering_hints: BufferingHints::default(),
+        }
+    }
+}
+
+fn default_hec_ack_timeout() -> u32 {
+    180
 }
 
 /// An OpenSearch destination (E1-E6).

@@ -500,6 +500,38 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
                 "OpenSearch buffering hint, B3",
             )
         }
+        Destination::HttpEndpoint(d) => {
+            present.push(Target::HttpEndpoint);
+            c.range_u64(
+                "destination.retry_options.duration_in_seconds",
+                u64::from(d.retry_options.duration_in_seconds),
+                0,
+                7200,
+                " seconds (HTTP endpoint retry duration, H5)",
+            );
+            (
+                "destination.buffering_hints",
+                "HTTP endpoint buffering hint, H1",
+            )
+        }
+        Destination::Splunk(d) => {
+            present.push(Target::Splunk);
+            c.range_u64(
+                "destination.retry_options.duration_in_seconds",
+                u64::from(d.retry_options.duration_in_seconds),
+                0,
+                7200,
+                " seconds (Splunk retry duration, SP1)",
+            );
+            c.range_u64(
+                "destination.hec_acknowledgment_timeout_in_seconds",
+                u64::from(d.hec_acknowledgment_timeout_in_seconds),
+                180,
+                600,
+                " seconds (Splunk acknowledgement timeout, SP1)",
+            );
+            ("destination.buffering_hints", "Splunk buffering hint, SP1")
+        }
         Destination::Redshift(r) => {
             present.push(Target::Redshift);
             c.range_u64(
@@ -516,10 +548,11 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         }
     };
     let hints = s.destination.buffering_hints();
-    let max_size = if matches!(s.destination, Destination::OpenSearch(_)) {
-        100
-    } else {
-        128
+    let (max_size, max_interval) = match s.destination {
+        Destination::OpenSearch(_) => (100, 900),
+        Destination::HttpEndpoint(_) => (64, 900),
+        Destination::Splunk(_) => (5, 60),
+        Destination::S3(_) | Destination::Redshift(_) => (128, 900),
     };
     c.range_u64(
         &format!("{h}.size_in_mbs"),
@@ -532,9 +565,36 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         &format!("{h}.interval_in_seconds"),
         u64::from(hints.interval_in_seconds),
         0,
-        900,
+        max_interval,
         &format!(" seconds ({what})"),
     );
+    let h = &s.services.http_endpoint;
+    c.call_time("services.http_endpoint.response_time", &h.response_time);
+    c.range_u64(
+        "services.http_endpoint.max_request_bytes",
+        h.max_request_bytes,
+        1,
+        1 << 40,
+        " bytes (H4)",
+    );
+    c.range_f64("services.http_endpoint.jitter", h.jitter, 0.0, 0.5, " (H5)");
+    c.range_f64(
+        "services.http_endpoint.gzip_ratio",
+        h.gzip_ratio,
+        0.001,
+        1.0,
+        " (H2)",
+    );
+    let sp = &s.services.splunk;
+    c.call_time("services.splunk.ack_time", &sp.ack_time);
+    c.range_f64(
+        "services.splunk.indexed_on_ack_timeout",
+        sp.indexed_on_ack_timeout,
+        0.0,
+        1.0,
+        " (SP2)",
+    );
+    c.range_f64("services.splunk.jitter", sp.jitter, 0.0, 0.5, " (H5)");
     c.call_time(
         "services.redshift.copy_time",
         &s.services.redshift.copy_time,

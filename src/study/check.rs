@@ -49,10 +49,11 @@ pub enum Property {
 }
 
 /// The named shortcuts and what they mean.
-pub const SHORTCUTS: [(&str, &str); 3] = [
+pub const SHORTCUTS: [(&str, &str); 4] = [
     ("no-loss", "records.lost == 0"),
     ("no-skip", "records.skipped == 0"),
     ("no-duplicates", "records.duplicates == 0"),
+    ("no-discard", "records.discarded == 0"),
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -214,7 +215,8 @@ impl Parser {
 }
 
 impl Property {
-    /// Parses a property or a named shortcut (`no-loss`, `no-skip`, `no-duplicates`).
+    /// Parses a property or a named shortcut (`no-loss`, `no-skip`, `no-duplicates`,
+    /// `no-discard`).
     pub fn parse(text: &str) -> Result<Property, String> {
         let text = SHORTCUTS
             .iter()

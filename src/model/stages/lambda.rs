@@ -228,8 +228,8 @@ impl LambdaStage {
         let failures = &mut self.report.failures;
         match outcome {
             Outcome::Ok | Outcome::AckLost => {}
-            Outcome::Failed => failures.error += 1,
-            Outcome::Timeout => failures.timeout += 1,
+            Outcome::Failed | Outcome::RequestTooLarge => failures.error += 1,
+            Outcome::Timeout | Outcome::TimeoutIndexed => failures.timeout += 1,
             Outcome::Throttled => failures.throttled += 1,
             Outcome::ResponseTooLarge => failures.response_too_large += 1,
         }

@@ -8,12 +8,19 @@
 //!   T11, T12).
 //! - [`redshift`]: intermediate objects and the serial COPY on a 5-minute cadence (R1-R5, T10).
 //! - [`opensearch`]: bulk requests with backoff, skips to S3 (E1-E6, T10).
+//! - [`requests`]: the request loop of the HTTP endpoint and Splunk: requests cut from
+//!   flushes (H2), pause-only retries (H5), `413` discards (H4), skips to S3 (H6).
+//! - [`http_endpoint`]: custom and partner endpoints (H1-H8).
+//! - [`splunk`]: HEC with acknowledgement timeouts (SP1-SP3).
 
 pub mod buffer;
+pub mod http_endpoint;
 pub mod lambda;
 pub mod opensearch;
 pub mod redshift;
+pub mod requests;
 pub(crate) mod s3;
+pub mod splunk;
 
 use crate::engine::SimTime;
 use crate::model::RunOutput;
