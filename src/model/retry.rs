@@ -15,9 +15,7 @@ pub(crate) enum Budget {
     FromFirstStart,
     /// Only the pauses between attempts, not the time spent waiting for responses: the k-th
     /// retry is made only if the first k pauses sum to at most the duration (HTTP endpoint
-    /// and Splunk, H5, SP1). No bundled destination uses it yet: the HTTP endpoint and
-    /// Splunk stages will; its counts are tested below.
-    #[allow(dead_code)]
+    /// and Splunk, H5, SP1).
     PausesOnly,
 }
 

@@ -133,46 +133,56 @@ pub(crate) fn cut(ctx: &mut Ctx, batch: Batch) -> Vec<Batch> {
     if records <= MAX_REQUEST_RECORDS && body_bytes(batch.bytes, records) <= MAX_BODY_BYTES {
         return vec![batch];
     }
-    let mut out = Vec::new();
+    let mut chunks = batch.chunks;
+    let mut out = Vec::with_capacity((records / MAX_REQUEST_RECORDS) as usize + 2);
     let mut id = Some(batch.id);
-    let (mut cur, mut recs, mut bytes) = (Vec::new(), 0u64, 0u64);
-    let mut close = |cur: &mut Vec<Chunk>, bytes: &mut u64, recs: &mut u64, ctx: &mut Ctx| {
+    let mut request = |chunks: Vec<Chunk>, bytes: u64, ctx: &mut Ctx| {
         let id = id.take().unwrap_or_else(|| ctx.batch_id());
-        out.push(Batch::new(id, std::mem::take(cur), *bytes, now));
-        (*bytes, *recs) = (0, 0);
+        out.push(Batch::new(id, chunks, bytes, now));
     };
-    for mut c in batch.chunks {
-        loop {
-            let n = u64::from(c.count);
-            let front = |k: u64| (u128::from(c.bytes) * u128::from(k) / u128::from(n)) as u64;
-            let fits = |k: u64| {
-                recs + k <= MAX_REQUEST_RECORDS
-                    && body_bytes(bytes + front(k), recs + k) <= MAX_BODY_BYTES
-            };
-            if fits(n) {
-                (recs, bytes) = (recs + n, bytes + c.bytes);
-                cur.push(c);
-                break;
-            }
-            // The most records of `c` that fit (fits is monotone in k).
-            let (mut lo, mut hi) = (0u64, n);
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if fits(mid) { lo = mid } else { hi = mid }
-            }
-            // A record larger than a whole body (not possible within PutRecordBatch's 1 MiB)
-            // still goes, alone.
-            let k = if lo == 0 && recs == 0 { 1 } else { lo };
-            if k > 0 {
-                let part = c.split_front(k as u32);
-                (recs, bytes) = (recs + k, bytes + part.bytes);
-                cur.push(part);
-            }
-            close(&mut cur, &mut bytes, &mut recs, ctx);
+    // The current request is chunks[start..i] plus `recs` records and `bytes` bytes.
+    let (mut start, mut i, mut recs, mut bytes) = (0usize, 0usize, 0u64, 0u64);
+    while i < chunks.len() {
+        let c = chunks[i];
+        let n = u64::from(c.count);
+        if recs + n <= MAX_REQUEST_RECORDS
+            && body_bytes(bytes + c.bytes, recs + n) <= MAX_BODY_BYTES
+        {
+            (recs, bytes, i) = (recs + n, bytes + c.bytes, i + 1);
+            continue;
         }
+        // The bytes of the first k records, as `Chunk::split_front` shares them.
+        let front = |k: u64| (u128::from(c.bytes) * u128::from(k) / u128::from(n)) as u64;
+        let fits = |k: u64| {
+            recs + k <= MAX_REQUEST_RECORDS
+                && body_bytes(bytes + front(k), recs + k) <= MAX_BODY_BYTES
+        };
+        // The most records of `c` that fit (fits is monotone in k, and fits(n) is false).
+        let (mut lo, mut hi) = (0u64, n);
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if fits(mid) { lo = mid } else { hi = mid }
+        }
+        let mut full = chunks[start..i].to_vec();
+        if lo == 0 && recs == 0 {
+            // A record larger than a whole body (not possible within PutRecordBatch's
+            // 1 MiB) still goes, alone.
+            lo = 1;
+        }
+        if lo == n {
+            full.push(c);
+            (bytes, i) = (bytes + c.bytes, i + 1);
+        } else if lo > 0 {
+            let part = chunks[i].split_front(lo as u32);
+            bytes += part.bytes;
+            full.push(part);
+        }
+        request(full, bytes, ctx);
+        (start, recs, bytes) = (i, 0, 0);
     }
-    if !cur.is_empty() {
-        close(&mut cur, &mut bytes, &mut recs, ctx);
+    if start < chunks.len() {
+        chunks.drain(..start);
+        request(chunks, bytes, ctx);
     }
     out
 }
