@@ -163,6 +163,41 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        file: "h1-size-in-mbs-65.ron",
+        line: 18,
+        message: &[
+            "destination.buffering_hints.size_in_mbs: 65",
+            "allowed 1 to 64 MiB",
+            "H1",
+        ],
+    },
+    Case {
+        file: "h5-retry-duration-7201.ron",
+        line: 17,
+        message: &[
+            "destination.retry_options.duration_in_seconds: 7201",
+            "allowed 0 to 7200 seconds",
+            "H5",
+        ],
+    },
+    Case {
+        file: "sp1-ack-timeout-179.ron",
+        line: 16,
+        message: &[
+            "destination.hec_acknowledgment_timeout_in_seconds: 179",
+            "allowed 180 to 600 seconds",
+        ],
+    },
+    Case {
+        file: "sp1-interval-in-seconds-61.ron",
+        line: 17,
+        message: &[
+            "destination.buffering_hints.interval_in_seconds: 61",
+            "allowed 0 to 60 seconds",
+            "SP1",
+        ],
+    },
+    Case {
         file: "x1-throttle-on-s3.ron",
         line: 24,
         message: &[
@@ -375,6 +410,14 @@ rule_tests! {
     x1_fault_probability_over_1_is_rejected_with_line => "x1-fault-probability-1-5.ron",
     /// X1: a fault window's `until` comes after its `from`.
     x1_fault_window_until_before_from_is_rejected_with_line => "x1-fault-window-until-before-from.ron",
+    /// H1: an HTTP endpoint's size hint is at most 64 MiB.
+    h1_http_size_in_mbs_65_is_rejected_with_line => "h1-size-in-mbs-65.ron",
+    /// H5: an HTTP endpoint's retry duration is at most 7200 s.
+    h5_http_retry_duration_7201_is_rejected_with_line => "h5-retry-duration-7201.ron",
+    /// SP1: the HEC acknowledgement timeout is 180-600 s.
+    sp1_ack_timeout_179_is_rejected_with_line => "sp1-ack-timeout-179.ron",
+    /// SP1: Splunk's interval hint is at most 60 s.
+    sp1_interval_in_seconds_61_is_rejected_with_line => "sp1-interval-in-seconds-61.ron",
     /// X1: Throttle acts on quotas, so not on S3.
     x1_throttle_on_s3_is_rejected_with_line => "x1-throttle-on-s3.ron",
     /// X1: a fault's target must be part of the scenario.

@@ -387,3 +387,44 @@ fn sp1_nine_attempts_of_600_s_acknowledgement_waits() {
     assert_eq!(s.indexed_then_skipped, 9 * out.records.skipped);
     assert_eq!(out.records.delivered, 0);
 }
+
+/// H1, SP1: a partner preset gives AWS's recommended size hint (Datadog 4 MiB, New Relic and
+/// Sumo Logic 1 MiB; others 5 MiB, 300 s), a field given in the file wins, and Splunk
+/// defaults to 5 MiB and 60 s. The flushes follow: a Datadog stream flushes 4 MiB.
+#[test]
+fn h1_presets_give_the_recommended_hints() {
+    let hints = |dest: &str| {
+        let text = format!(
+            r#"#![enable(implicit_some)]
+Scenario(name: "p", seed: 1, duration: "1m",
+    sources: [DirectPut(name: "p", rate: Constant(10.0), records_per_call: 10)],
+    destination: {dest})"#
+        );
+        let h = scenario(&text).destination.buffering_hints();
+        (h.size_in_mbs, h.interval_in_seconds)
+    };
+    assert_eq!(hints("HttpEndpoint(endpoint: Datadog)"), (4, 300));
+    assert_eq!(hints("HttpEndpoint(endpoint: NewRelic)"), (1, 300));
+    assert_eq!(hints("HttpEndpoint(endpoint: SumoLogic)"), (1, 300));
+    assert_eq!(hints("HttpEndpoint(endpoint: Honeycomb)"), (5, 300));
+    assert_eq!(hints("HttpEndpoint()"), (5, 300));
+    assert_eq!(
+        hints("HttpEndpoint(endpoint: Datadog, buffering_hints: (interval_in_seconds: 60))"),
+        (4, 60)
+    );
+    assert_eq!(
+        hints("HttpEndpoint(endpoint: NewRelic, buffering_hints: (size_in_mbs: 3))"),
+        (3, 300)
+    );
+    assert_eq!(hints("Splunk()"), (5, 60));
+    let out = run_text(
+        r#"#![enable(implicit_some)]
+Scenario(name: "dd", seed: 1, duration: "10m",
+    sources: [DirectPut(name: "p", rate: Constant(4000.0), records_per_call: 100, record_bytes: Fixed(1000))],
+    destination: HttpEndpoint(endpoint: Datadog))"#,
+    );
+    // 4 MiB = 4,194,304 B: the 42nd call of 100,000 B reaches it (T2), 4,200 records a flush.
+    let f = flushes(&out);
+    assert!(f.len() > 100);
+    assert!(f.iter().all(|x| x.2 == 4_200));
+}
