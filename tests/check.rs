@@ -223,3 +223,34 @@ Scenario(
     }
     assert!(on_kinesis > 0);
 }
+
+/// H5 through `check`: with the default 300 s retry duration and endpoint outages of up to
+/// 1 h, `no-skip` fails, and the failure shrinks to one outage just longer than the 247 s of
+/// pauses of 9 attempts (plus their responses of well under a second each).
+#[test]
+fn h5_no_skip_on_an_http_endpoint_shrinks_to_the_pause_budget() {
+    let mut s = load("http-outage.ron");
+    s.faults.clear();
+    let p = Property::parse("no-skip").unwrap();
+    let out = check::run(&s, &p, &space(&s, Target::HttpEndpoint, "1h"), 256, 3).unwrap();
+    let v = out.violation.expect("a violation");
+    let (target, len) = only_outage(&v.faults);
+    assert_eq!(target, Target::HttpEndpoint);
+    assert!(
+        len > SimDuration::from_secs(247) && len <= SimDuration::from_secs(260),
+        "{len}"
+    );
+}
+
+/// H4 through `check`: `no-discard` fails on a scenario whose buffers are larger than the
+/// endpoint accepts, with no fault added.
+#[test]
+fn h4_no_discard_fails_without_a_fault_on_an_oversized_buffer() {
+    let s = load("http-413.ron");
+    let p = Property::parse("no-discard").unwrap();
+    let out = check::run(&s, &p, &FaultSpace::for_scenario(&s), 16, 3).unwrap();
+    let v = out.violation.expect("a violation");
+    assert!(v.faults.is_empty());
+    assert_eq!(v.values[0].0, "records.discarded");
+    assert!(v.values[0].1 > 7_000_000.0);
+}

@@ -257,3 +257,44 @@ fn run_charts_are_drawn() {
     assert!(png.len() > 10_000);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// H1, H5, SP1 through sweep axes: the new destinations' fields (an omitted hint that takes
+/// its preset, the content encoding, the retry duration) and their services are set by path,
+/// and an out-of-range value names its path and range.
+#[test]
+fn http_endpoint_and_splunk_fields_are_sweepable() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let base = firehose_sim::scenario::load(&root.join("scenarios/http-413.ron")).unwrap();
+    let axes = [
+        axis(
+            "destination.buffering_hints.interval_in_seconds",
+            &[n(60.0)],
+        ),
+        axis("destination.content_encoding", &[s("Gzip")]),
+        axis(
+            "destination.retry_options.duration_in_seconds",
+            &[n(7200.0)],
+        ),
+        axis(
+            "services.http_endpoint.deduplicates",
+            &[ron::Value::Bool(true)],
+        ),
+    ];
+    let values: Vec<&ron::Value> = axes.iter().map(|a| &a.values[0]).collect();
+    let s2 = sweep::apply(&base, &axes, &values).unwrap();
+    let h = s2.destination.buffering_hints();
+    assert_eq!((h.size_in_mbs, h.interval_in_seconds), (5, 60));
+    let text = firehose_sim::scenario::to_ron(&s2);
+    assert!(text.contains("content_encoding: Gzip"), "{text}");
+    assert!(text.contains("duration_in_seconds: 7200"));
+    assert!(text.contains("deduplicates: true"));
+    let splunk =
+        firehose_sim::scenario::load(&root.join("scenarios/splunk-ack-timeout.ron")).unwrap();
+    let a = axis(
+        "destination.hec_acknowledgment_timeout_in_seconds",
+        &[n(700.0)],
+    );
+    let e = sweep::apply(&splunk, std::slice::from_ref(&a), &[&a.values[0]]).unwrap_err();
+    assert!(e.contains("hec_acknowledgment_timeout_in_seconds"), "{e}");
+    assert!(e.contains("180 to 600"), "{e}");
+}
