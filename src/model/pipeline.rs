@@ -11,10 +11,9 @@ use super::sources::{Source, SourceEvent};
 use super::stages::Destination;
 use super::stages::buffer::{Added, BufferId, Buffers};
 use super::stages::lambda::LambdaStage;
-use super::stages::opensearch::OpenSearchStage;
 use super::stages::redshift::RedshiftStage;
 use super::stages::s3::{Bucket, Kind, Object, S3Destination, Writer};
-use super::stages::{http_endpoint, splunk};
+use super::stages::{http_endpoint, opensearch, splunk};
 use super::trace::TraceEvent;
 use super::{BackupReport, Calls, RunOptions, RunOutput};
 use crate::engine::{EventQueue, RngStreams, SimDuration, SimTime};
@@ -159,9 +158,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
     let destination: Box<dyn Destination> = match &scenario.destination {
         scenario::Destination::S3(_) => Box::new(S3Destination),
         scenario::Destination::Redshift(r) => Box::new(RedshiftStage::new(r, &scenario, &streams)),
-        scenario::Destination::OpenSearch(d) => {
-            Box::new(OpenSearchStage::new(d, &scenario, &streams))
-        }
+        scenario::Destination::OpenSearch(d) => Box::new(opensearch::stage(d, &scenario, &streams)),
         scenario::Destination::HttpEndpoint(d) => {
             Box::new(http_endpoint::stage(d, &scenario, &streams))
         }

@@ -16,7 +16,7 @@ use super::requests::{Protocol, Request, RequestStage, SkipStats, body_bytes};
 use crate::engine::{RngStreams, SimDuration};
 use crate::model::delivery::{DeliveryCalls, MetricSlots, Service};
 use crate::model::faults::CallFate;
-use crate::model::pipeline::Ctx;
+use crate::model::pipeline::{Ctx, Handoffs};
 use crate::model::retry::{Budget, RetryPolicy};
 use crate::model::trace::{Outcome, Stage};
 use crate::model::{FaultSet, RunOutput};
@@ -169,7 +169,7 @@ impl Protocol for HttpEndpoint {
 
     /// H3, H7: a processed attempt (`200` or a lost response) delivers the request's records;
     /// a repeat delivers them again unless the endpoint de-duplicates the request id.
-    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome) {
+    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome) -> Handoffs {
         let now = ctx.now;
         let records = req.batch.records();
         ctx.metric(Slot::HttpProcessedRecords, records as f64);
@@ -179,7 +179,7 @@ impl Protocol for HttpEndpoint {
             _ => {}
         }
         if !outcome.reached_target() {
-            return;
+            return Vec::new();
         }
         if outcome == Outcome::Ok {
             ctx.metric(Slot::HttpBytes, req.batch.bytes as f64);
@@ -195,6 +195,7 @@ impl Protocol for HttpEndpoint {
         }
         req.processed = true;
         ctx.metric(Slot::Delivered, firsts as f64);
+        Vec::new()
     }
 
     fn finish(self, calls: DeliveryCalls, skips: SkipStats, out: &mut RunOutput) {

@@ -7,9 +7,10 @@
 //! - `s3`: the writers of the stream's and the backup bucket, and the S3 destination (S1-S3,
 //!   T11, T12).
 //! - [`redshift`]: intermediate objects and the serial COPY on a 5-minute cadence (R1-R5, T10).
-//! - [`opensearch`]: bulk requests with backoff, skips to S3 (E1-E6, T10).
-//! - [`requests`]: the request loop of the HTTP endpoint and Splunk: requests cut from
-//!   flushes (H2), pause-only retries (H5), `413` discards (H4), skips to S3 (H6).
+//! - [`requests`]: the request loop of OpenSearch, the HTTP endpoint and Splunk: requests
+//!   from flushes (E1, H2) sent one at a time, retries as the policy says (E2, H5), `413`
+//!   discards (H4), skips to S3 (E3, H6, T10).
+//! - [`opensearch`]: bulk requests with backoff, per-document rejections, indices (E1-E6).
 //! - [`http_endpoint`]: custom and partner endpoints (H1-H8).
 //! - [`splunk`]: HEC with acknowledgement timeouts (SP1-SP3).
 

@@ -1,4 +1,5 @@
-//! The OpenSearch destination (E1-E6, T10), formerly Elasticsearch. It states:
+//! The OpenSearch destination (E1-E6, T10), formerly Elasticsearch, on the shared request
+//! loop ([`super::requests`]). It states:
 //! - hints: 1-100 MiB and 0-900 s (B3); each flush is one bulk request (E1), served in order;
 //! - retry policy: `RetryPolicy::Backoff` doubling from 1 s up to 60 s, a retry made only if
 //!   it starts before `first start + duration` (E2, T10);
@@ -10,13 +11,14 @@
 //! - metrics `DeliveryToAmazonOpenSearchService.*`, report `opensearch` with indices (E6),
 //!   calls `opensearch_bulk`.
 
-use super::Destination;
+use super::requests::{Protocol, Request, RequestStage, SkipStats};
 use super::s3::{Bucket, Kind, Object};
 use crate::engine::time::{iso_week, parse_utc, utc_parts};
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::chunk::Chunk;
-use crate::model::delivery::{Batch, Lane, LaneState, MetricSlots, Service};
-use crate::model::pipeline::{Call, Ctx, Handoff, Handoffs, Notice, Resume};
+use crate::model::delivery::{Batch, DeliveryCalls, MetricSlots, Service};
+use crate::model::faults::CallFate;
+use crate::model::pipeline::{Ctx, Handoff, Handoffs};
 use crate::model::retry::{Budget, RetryPolicy};
 use crate::model::trace::{Outcome, Stage};
 use crate::model::{FaultSet, RunOutput};
@@ -119,10 +121,8 @@ impl IndexNamer {
     }
 }
 
-/// The bulk request lane.
-pub(crate) struct OpenSearchStage {
-    lane: Lane<Batch>,
-    service: Service,
+/// What the OpenSearch stage states.
+pub(crate) struct OpenSearch {
     bulk_time: crate::scenario::CallTime,
     request_timeout: SimDuration,
     document_failure_rate: f64,
@@ -132,36 +132,36 @@ pub(crate) struct OpenSearchStage {
     index: IndexNamer,
 }
 
-impl OpenSearchStage {
-    /// The stage for destination `d` of `scenario`.
-    pub(crate) fn new(
-        d: &OpenSearchDestination,
-        scenario: &Scenario,
-        streams: &RngStreams,
-    ) -> Self {
-        let s: &OpenSearchService = &scenario.services.opensearch;
-        let retry = RetryPolicy::Backoff {
-            initial: s.backoff.initial,
-            multiplier: 2,
-            max: s.backoff.max,
-            jitter: 0.0,
-            duration: SimDuration::from_secs(u64::from(d.retry_options.duration_in_seconds)),
-            budget: Budget::FromFirstStart,
-        };
-        OpenSearchStage {
-            lane: Lane::new(),
-            service: Service::new(
-                Stage::OpenSearchBulk,
-                FaultSet::for_target(&scenario.faults, Target::OpenSearch),
-                streams.stream("opensearch"),
-                retry,
-                MetricSlots {
-                    attempts: Slot::OpenSearchAttempts,
-                    ok: Slot::OpenSearchOk,
-                    records: Some((Slot::OpenSearchRecords, false)),
-                    duration_ms: None,
-                },
-            ),
+/// The stage for destination `d` of `scenario`.
+pub(crate) fn stage(
+    d: &OpenSearchDestination,
+    scenario: &Scenario,
+    streams: &RngStreams,
+) -> RequestStage<OpenSearch> {
+    let s: &OpenSearchService = &scenario.services.opensearch;
+    let retry = RetryPolicy::Backoff {
+        initial: s.backoff.initial,
+        multiplier: 2,
+        max: s.backoff.max,
+        jitter: 0.0,
+        duration: SimDuration::from_secs(u64::from(d.retry_options.duration_in_seconds)),
+        budget: Budget::FromFirstStart,
+    };
+    let service = Service::new(
+        Stage::OpenSearchBulk,
+        FaultSet::for_target(&scenario.faults, Target::OpenSearch),
+        streams.stream("opensearch"),
+        retry,
+        MetricSlots {
+            attempts: Slot::OpenSearchAttempts,
+            ok: Slot::OpenSearchOk,
+            records: Some((Slot::OpenSearchRecords, false)),
+            duration_ms: None,
+        },
+    );
+    RequestStage::new(
+        service,
+        OpenSearch {
             bulk_time: s.bulk_time,
             request_timeout: s.request_timeout,
             document_failure_rate: s.document_failure_rate,
@@ -176,28 +176,8 @@ impl OpenSearchStage {
                 last_day: u64::MAX,
                 last_day_key: 0,
             },
-        }
-    }
-
-    /// Starts an attempt of the head request (E1, E2, T8), after expiring its records that
-    /// have outlived the retention window (T12).
-    fn start(&mut self, ctx: &mut Ctx) {
-        if self.lane.state != LaneState::Idle {
-            return;
-        }
-        let Some(req) = self.lane.head(ctx, |_| {}) else {
-            return;
-        };
-        let now = ctx.now;
-        let fate = self.service.fate(now);
-        self.service.begin(now, &mut req.tries);
-        let d = self.bulk_time.for_bytes(req.bytes);
-        let (outcome, took) = Service::timed(fate, d, Some(self.request_timeout));
-        if outcome == Outcome::Timeout {
-            self.report.timeouts += 1;
-        }
-        Service::schedule_end(ctx, &mut req.tries, outcome, took, Call::Destination);
-    }
+        },
+    )
 }
 
 /// Splits documents rejected one by one (E1, E3), each with probability `p`, off a
@@ -228,36 +208,50 @@ fn rejected_documents(p: f64, rng: &mut ChaCha8Rng, chunks: &mut Vec<Chunk>) -> 
     failed
 }
 
-impl Destination for OpenSearchStage {
-    fn accept(&mut self, ctx: &mut Ctx, batch: Batch) -> Handoffs {
-        self.lane.queue.push_back(batch);
-        self.start(ctx);
-        Vec::new()
+impl Protocol for OpenSearch {
+    /// E1: each flush is one bulk request.
+    fn requests(&mut self, _ctx: &mut Ctx, batch: Batch) -> Vec<Batch> {
+        vec![batch]
     }
 
-    /// A bulk attempt ends: indexed (with per-document rejections), retried with backoff while
-    /// the retry duration allows (E2), or skipped to S3 (E3).
-    fn attempt_end(&mut self, ctx: &mut Ctx) -> Handoffs {
+    /// E1, E2, T8: the bulk time, failing at the request timeout.
+    fn attempt(
+        &mut self,
+        req: &Request,
+        fate: CallFate,
+        _rng: &mut ChaCha8Rng,
+    ) -> (Outcome, SimDuration) {
+        let d = self.bulk_time.for_bytes(req.batch.bytes);
+        let (outcome, took) = Service::timed(fate, d, Some(self.request_timeout));
+        if outcome == Outcome::Timeout {
+            self.report.timeouts += 1;
+        }
+        (outcome, took)
+    }
+
+    /// An indexed request: documents rejected one by one go to S3 without retry (E3), the
+    /// rest are delivered, counted per index (E6); with `NoDocumentId` a repeat indexes them
+    /// again (E5).
+    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome) -> Handoffs {
         let now = ctx.now;
-        let Some(req) = self.lane.queue.front_mut() else {
-            self.lane.state = LaneState::Idle;
-            return Vec::new();
-        };
-        let outcome = req.tries.outcome;
-        self.service
-            .trace_end(ctx, req.id, &req.tries, req.records());
-        let mut rejected = Vec::new();
+        let mut hs = Vec::new();
         if outcome == Outcome::Ok {
             let p = self.document_failure_rate;
-            rejected = rejected_documents(p, &mut self.docs_rng, &mut req.chunks);
-            self.report.documents_failed +=
-                rejected.iter().map(|c| u64::from(c.count)).sum::<u64>();
+            let rejected = rejected_documents(p, &mut self.docs_rng, &mut req.batch.chunks);
+            if !rejected.is_empty() {
+                self.report.documents_failed +=
+                    rejected.iter().map(|c| u64::from(c.count)).sum::<u64>();
+                let bytes = rejected.iter().map(|c| c.bytes).sum();
+                let batch = Batch::new(req.batch.id, rejected, bytes, now);
+                hs.push(Handoff::Object(
+                    Bucket::Main,
+                    Object::new(batch, Kind::SkippedNoWait),
+                ));
+            }
         }
         if outcome.reached_target() {
-            // Indexed (E5: with Firehose's ids a repeated request overwrites; without, it
-            // indexes the documents again).
             let mut firsts = 0;
-            for c in &mut req.chunks {
+            for c in &mut req.batch.chunks {
                 if !c.is_settled() {
                     let first = ctx.ledger.delivered(c, now);
                     self.index.count(c.ingest, first);
@@ -268,81 +262,10 @@ impl Destination for OpenSearchStage {
             }
             ctx.metric(Slot::Delivered, firsts as f64);
         }
-        self.service.count_end(ctx, &req.tries, req.records());
-        if outcome == Outcome::Ok {
-            let Some(req) = self.lane.queue.pop_front() else {
-                return Vec::new();
-            };
-            self.lane.state = LaneState::Idle;
-            let mut hs = Vec::with_capacity(2);
-            if !rejected.is_empty() {
-                let bytes = rejected.iter().map(|c| c.bytes).sum();
-                let batch = Batch::new(req.id, rejected, bytes, now);
-                hs.push(Handoff::Object(
-                    Bucket::Main,
-                    Object::new(batch, Kind::SkippedNoWait),
-                ));
-            }
-            hs.push(Handoff::Resume(Resume::Destination));
-            return hs;
-        }
-        if self.service.retry(ctx, &mut req.tries, Call::Destination) {
-            return Vec::new();
-        }
-        // E3: the duration is spent. The request's undelivered documents go to S3, and the
-        // next request waits until they are written (T10).
-        self.service.calls.skipped_batches += 1;
-        let Some(req) = self.lane.queue.pop_front() else {
-            return Vec::new();
-        };
-        let undelivered: Vec<Chunk> = req.chunks.into_iter().filter(|c| !c.is_settled()).collect();
-        if undelivered.is_empty() {
-            self.lane.state = LaneState::Idle;
-            self.start(ctx);
-            return Vec::new();
-        }
-        self.lane.state = LaneState::Waiting;
-        let bytes = undelivered.iter().map(|c| c.bytes).sum();
-        let batch = Batch::new(req.id, undelivered, bytes, now);
-        vec![Handoff::Object(
-            Bucket::Main,
-            Object::new(batch, Kind::Skipped),
-        )]
+        hs
     }
 
-    fn retry(&mut self, ctx: &mut Ctx) -> Handoffs {
-        self.lane.state = LaneState::Idle;
-        self.start(ctx);
-        Vec::new()
-    }
-
-    /// A skipped request's documents reached S3 (or all expired first): the next request
-    /// starts (T10, T12).
-    fn notice(&mut self, ctx: &mut Ctx, _n: Notice) -> Handoffs {
-        if self.lane.state == LaneState::Waiting {
-            self.lane.state = LaneState::Idle;
-            self.start(ctx);
-        }
-        Vec::new()
-    }
-
-    fn resume(&mut self, ctx: &mut Ctx) -> Handoffs {
-        self.start(ctx);
-        Vec::new()
-    }
-
-    fn oldest_pending(&self) -> Option<SimTime> {
-        self.lane.queue.iter().map(|r| r.oldest).min()
-    }
-
-    fn settle_at_end(&self, f: &mut dyn FnMut(&Chunk)) {
-        for r in &self.lane.queue {
-            r.chunks.iter().for_each(&mut *f);
-        }
-    }
-
-    fn finish(self: Box<Self>, out: &mut RunOutput) {
-        let c = self.service.calls;
+    fn finish(self, c: DeliveryCalls, _skips: SkipStats, out: &mut RunOutput) {
         out.calls.opensearch_bulk = BulkCalls {
             batches: c.batches,
             attempts: c.attempts,

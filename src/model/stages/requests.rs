@@ -1,10 +1,11 @@
-//! The request loop that the HTTP endpoint and Splunk destinations share (H2-H6, SP1-SP2):
-//! a flush is cut into requests (H2), the requests are sent one at a time, head of line,
-//! across flushes; a failed attempt is retried as the stage's [`RetryPolicy`] says
-//! (H5: pauses only), a `413` discards the request (H4), and a request with no retry left
-//! is skipped to the stream's bucket, the next one waiting until that object is written
-//! (H6, T10, T11). What differs between the destinations (the call and how it ends, what a
-//! processed attempt does, the report) is a [`Protocol`].
+//! The request loop that the OpenSearch, HTTP endpoint and Splunk destinations share (E1-E3,
+//! H2-H6, SP1-SP2): a flush becomes requests (one bulk request, E1; or cut by H2), the
+//! requests are sent one at a time, head of line, across flushes; a failed attempt is retried
+//! as the stage's [`RetryPolicy`] says (E2: from the first start; H5: pauses only), a `413`
+//! discards the request (H4), and a request with no retry left is skipped to the stream's
+//! bucket, the next one waiting until that object is written (E3, H6, T10, T11). What
+//! differs between the destinations (how a flush becomes requests, the call and how it ends,
+//! what a processed attempt does, the report) is a [`Protocol`].
 //!
 //! [`RetryPolicy`]: crate::model::retry::RetryPolicy
 
@@ -50,6 +51,11 @@ impl Queued for Request {
 
 /// What a request destination states besides the shared loop.
 pub(crate) trait Protocol {
+    /// The requests a flush makes, in order (default: H2's cut).
+    fn requests(&mut self, ctx: &mut Ctx, batch: Batch) -> Vec<Batch> {
+        cut(ctx, batch)
+    }
+
     /// How an attempt of `req` that starts now with the faults' `fate` ends, and how long it
     /// takes. `rng` is the destination's own stream.
     fn attempt(
@@ -60,9 +66,10 @@ pub(crate) trait Protocol {
     ) -> (Outcome, SimDuration);
 
     /// The attempt of `req` that ends now ended `outcome`: what it did to the records (a
-    /// delivery, a copy) and its own metrics. Called before the shared loop counts, retries,
-    /// discards or skips.
-    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome);
+    /// delivery, a copy, records split off) and its own metrics; the hand-offs it makes go
+    /// first when the request is done. Called after the trace hook and before the shared loop
+    /// counts (with the records the request still holds), retries, discards or skips.
+    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome) -> Handoffs;
 
     /// `req` is skipped with its `undelivered` records (H6, SP2).
     fn skipped(&mut self, _req: &Request, _undelivered: u64) {}
@@ -189,7 +196,7 @@ pub(crate) fn cut(ctx: &mut Ctx, batch: Batch) -> Vec<Batch> {
 
 impl<P: Protocol> Destination for RequestStage<P> {
     fn accept(&mut self, ctx: &mut Ctx, batch: Batch) -> Handoffs {
-        for b in cut(ctx, batch) {
+        for b in self.protocol.requests(ctx, batch) {
             self.lane.queue.push_back(Request {
                 batch: b,
                 processed: false,
@@ -209,11 +216,11 @@ impl<P: Protocol> Destination for RequestStage<P> {
             return Vec::new();
         };
         let outcome = req.batch.tries.outcome;
-        let records = req.batch.records();
         self.service
-            .trace_end(ctx, req.batch.id, &req.batch.tries, records);
-        self.protocol.ended(ctx, req, outcome);
-        self.service.count_end(ctx, &req.batch.tries, records);
+            .trace_end(ctx, req.batch.id, &req.batch.tries, req.batch.records());
+        let mut hs = self.protocol.ended(ctx, req, outcome);
+        self.service
+            .count_end(ctx, &req.batch.tries, req.batch.records());
         match outcome {
             Outcome::Ok => {}
             Outcome::RequestTooLarge => {
@@ -238,7 +245,8 @@ impl<P: Protocol> Destination for RequestStage<P> {
         }
         self.lane.queue.pop_front();
         self.lane.state = LaneState::Idle;
-        vec![Handoff::Resume(Resume::Destination)]
+        hs.push(Handoff::Resume(Resume::Destination));
+        hs
     }
 
     fn retry(&mut self, ctx: &mut Ctx) -> Handoffs {

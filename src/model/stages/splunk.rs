@@ -18,7 +18,7 @@ use super::requests::{Protocol, Request, RequestStage, SkipStats, body_bytes};
 use crate::engine::{RngStreams, SimDuration};
 use crate::model::delivery::{DeliveryCalls, MetricSlots, Service};
 use crate::model::faults::CallFate;
-use crate::model::pipeline::Ctx;
+use crate::model::pipeline::{Ctx, Handoffs};
 use crate::model::trace::{Outcome, Stage};
 use crate::model::{FaultSet, RunOutput};
 use crate::outcome::metrics::Slot;
@@ -115,7 +115,7 @@ impl Protocol for Splunk {
 
     /// SP2: an acknowledged attempt delivers (each earlier indexed attempt left a duplicate);
     /// an indexed timed-out one leaves a copy.
-    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome) {
+    fn ended(&mut self, ctx: &mut Ctx, req: &mut Request, outcome: Outcome) -> Handoffs {
         let now = ctx.now;
         match outcome {
             Outcome::Ok => {
@@ -142,6 +142,7 @@ impl Protocol for Splunk {
             Outcome::Timeout => self.report.ack_timeouts += 1,
             _ => {}
         }
+        Vec::new()
     }
 
     fn skipped(&mut self, req: &Request, undelivered: u64) {
