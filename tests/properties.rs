@@ -6,14 +6,14 @@ use common::*;
 use firehose_sim::engine::SimDuration;
 use firehose_sim::report::Report;
 use firehose_sim::scenario::{
-    self, Backoff, BackupMode, BufferingHints, CallTime, ContentEncoding, DefaultedHints,
-    Destination, DirectPut, DocumentIdOption, Endpoint, Fault, HttpBackupMode,
-    HttpEndpointDestination, HttpEndpointService, IndexRotation, KinesisStream, LambdaService,
-    LambdaTransform, OpenSearchBackupMode, OpenSearchDestination, OpenSearchRetryOptions,
-    OpenSearchService, PartitionKeys, PauseRetryOptions, Quota, Rate, RedshiftDestination,
-    RedshiftService, RetryBackoff, RetryOptions, S3Destination, Scenario, Services, SizeDist,
-    Source, SplunkBackupMode, SplunkDestination, SplunkService, StreamConfig, StreamMode,
-    StreamSource, Target, TimeDist, Transform,
+    self, Backoff, BackupMode, BufferingHints, CallTime, ContentEncoding, ConversionOutput,
+    DefaultedHints, Destination, DirectPut, DocumentIdOption, DynamicPartitioning, Endpoint, Fault,
+    FormatConversion, HttpBackupMode, HttpEndpointDestination, HttpEndpointService, IndexRotation,
+    KinesisStream, LambdaService, LambdaTransform, OpenSearchBackupMode, OpenSearchDestination,
+    OpenSearchRetryOptions, OpenSearchService, PartitionKey, PartitionKeys, PauseRetryOptions,
+    Quota, Rate, RedshiftDestination, RedshiftService, RetryBackoff, RetryOptions, S3Destination,
+    Scenario, Services, SizeDist, Source, SplunkBackupMode, SplunkDestination, SplunkService,
+    StreamConfig, StreamMode, StreamSource, Target, TimeDist, Transform,
 };
 use firehose_sim::{RunOptions, simulate};
 use proptest::prelude::*;
@@ -79,6 +79,7 @@ fn source(i: usize) -> impl Strategy<Value = Source> {
                 record_bytes,
                 max_retries,
                 backoff: Backoff::default(),
+                partition_key: None,
             })
         })
     })
@@ -355,9 +356,13 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                     ),
                     (None, None) => (
                         Destination::S3(S3Destination {
-                            buffering_hints: hints,
+                            buffering_hints: DefaultedHints {
+                                size_in_mbs: Some(hints.size_in_mbs),
+                                interval_in_seconds: Some(hints.interval_in_seconds),
+                            },
                             s3_backup_mode: backup_mode,
                             s3_backup_buffering_hints: backup_hints,
+                            ..S3Destination::default()
                         }),
                         RedshiftService::default(),
                     ),
@@ -397,6 +402,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                             .unwrap_or_default(),
                         http_endpoint: Default::default(),
                         splunk: Default::default(),
+                        format_conversion: Default::default(),
                     },
                     faults,
                     check: None,
@@ -560,6 +566,82 @@ fn request_destination() -> impl Strategy<Value = (Destination, HttpEndpointServ
                 }
             },
         )
+}
+
+/// A random partition key (P1).
+fn partition_key() -> impl Strategy<Value = Option<PartitionKey>> {
+    prop_oneof![
+        Just(None),
+        Just(Some(PartitionKey::Constant)),
+        (1u32..=200).prop_map(|n| Some(PartitionKey::Uniform(n))),
+        (1u32..=300, 0.2f64..=3.0)
+            .prop_map(|(count, exponent)| Some(PartitionKey::Zipf { count, exponent })),
+        (60u64..=7200, 1u32..=50).prop_map(|(s, n)| Some(PartitionKey::PerInterval(secs(s), n))),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// F2 with dynamic partitioning and format conversion on S3 (P1-P3), on random scenarios
+    /// with random keys per producer, a limit of 1 to 60 active partitions and faults on
+    /// every target: every record has exactly one fate, without a transform only records over
+    /// the limit and failed conversions are `processing_failed`, the active count never
+    /// passes the limit (and `PartitionCount` shows the peak), and the same seed gives the
+    /// same JSON.
+    #[test]
+    fn f2_conservation_holds_with_dynamic_partitioning(
+        base in scenarios(),
+        keys in prop::collection::vec(partition_key(), 3),
+        limit in 1u32..=60,
+        size in 64u32..=128,
+        interval in 0u32..=900,
+        conversion in prop::option::of((any::<bool>(), 0.0f64..=0.2)),
+    ) {
+        let mut s = base;
+        for (src, k) in s.sources.iter_mut().zip(keys) {
+            let Source::DirectPut(p) = src;
+            p.partition_key = k;
+        }
+        let backup = s.destination.backup();
+        s.destination = Destination::S3(S3Destination {
+            buffering_hints: DefaultedHints { size_in_mbs: Some(size), interval_in_seconds: Some(interval) },
+            s3_backup_mode: backup.0,
+            s3_backup_buffering_hints: backup.1,
+            dynamic_partitioning: Some(DynamicPartitioning { enabled: true, retry_options: PauseRetryOptions::default() }),
+            active_partitions_limit: limit,
+            format_conversion: conversion.map(|(orc, failure_rate)| FormatConversion {
+                output: if orc { ConversionOutput::Orc } else { ConversionOutput::Parquet },
+                failure_rate,
+            }),
+        });
+        s.services.redshift = RedshiftService::default();
+        s.services.opensearch = OpenSearchService::default();
+        s.faults.retain(|f| !matches!(f.target(), Target::Redshift | Target::OpenSearch));
+        let text = scenario::to_ron(&s);
+        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+        prop_assert_eq!(&parsed, &s);
+        let observed = RunOptions { trace: true, metrics: true, ..Default::default() };
+        let out = simulate(&s, &observed).map_err(TestCaseError::fail)?;
+        let r = &out.records;
+        prop_assert_eq!(r.fates_total(), r.produced);
+        prop_assert_eq!(out.latency.count, r.delivered);
+        let p = out.partitions.as_ref().ok_or_else(|| TestCaseError::fail("no partitions section"))?;
+        prop_assert!(p.max_active <= u64::from(limit));
+        if s.transform.is_none() {
+            let failed = out.format_conversion.as_ref().map_or(0, |c| c.records_failed);
+            prop_assert!(r.processing_failed <= p.partition_limit_exceeded + failed);
+        }
+        let m = out.metrics.as_ref().ok_or_else(|| TestCaseError::fail("no metrics"))?;
+        let most = m
+            .series(firehose_sim::outcome::metrics::Slot::PartitionCount)
+            .iter()
+            .cloned()
+            .fold(0.0, f64::max);
+        prop_assert_eq!(most as u64, p.max_active);
+        let again = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&out).to_json(), Report::new(&again).to_json());
+    }
 }
 
 proptest! {

@@ -14,8 +14,13 @@ pub struct Chunk {
     pub bytes: u64,
     /// When the stream accepted it (before that: when it was first sent).
     pub ingest: SimTime,
+    /// The index of the producer that sent it (its partition keys, P1).
+    pub source: u16,
     flags: u8,
 }
+
+// A chunk stays four words: batches can queue by the million during an outage.
+const _: () = assert!(std::mem::size_of::<Chunk>() == 32);
 
 const COPY: u8 = 1;
 const SETTLED: u8 = 2;
@@ -31,8 +36,15 @@ impl Chunk {
             count,
             bytes,
             ingest: at,
+            source: 0,
             flags: 0,
         }
+    }
+
+    /// The same records, sent by producer `p`.
+    pub fn from_source(mut self, p: u16) -> Self {
+        self.source = p;
+        self
     }
 
     /// A copy of these records that a producer resent after a lost acknowledgement (F3):
@@ -94,6 +106,7 @@ impl Chunk {
             count: k,
             bytes: front_bytes,
             ingest: self.ingest,
+            source: self.source,
             flags: self.flags,
         };
         self.first_id += u64::from(k);

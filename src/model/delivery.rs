@@ -66,6 +66,8 @@ pub(crate) struct Batch {
     pub created: SimTime,
     /// Its attempts.
     pub tries: Tries,
+    /// The partition whose buffer made it (P2: it stays active until this is written).
+    pub partition: Option<u32>,
 }
 
 impl Batch {
@@ -79,6 +81,7 @@ impl Batch {
             oldest,
             created: now,
             tries: Tries::default(),
+            partition: None,
         }
     }
 

@@ -30,8 +30,10 @@ pub use stages::buffer::BufferId;
 pub use stages::http_endpoint::{HttpEndpointReport, RequestCalls};
 pub use stages::lambda::LambdaReport;
 pub use stages::opensearch::{BulkCalls, OpenSearchReport};
+pub use stages::partitions::PartitionsReport;
 pub use stages::redshift::{RedshiftCalls, RedshiftReport};
 pub use stages::requests::SkipStats;
+pub use stages::s3::ConversionReport;
 pub use stages::splunk::SplunkReport;
 pub use trace::{Attempt, FlushReason, Outcome, Stage, TraceEvent};
 
@@ -131,6 +133,10 @@ pub struct RunOutput {
     pub http_endpoint: Option<HttpEndpointReport>,
     /// Splunk, when it is the destination.
     pub splunk: Option<SplunkReport>,
+    /// Dynamic partitioning, when it is on (P1, P2).
+    pub partitions: Option<PartitionsReport>,
+    /// Record format conversion, when it is on (P3).
+    pub format_conversion: Option<ConversionReport>,
     /// The source record backup, when it is enabled.
     pub backup: Option<BackupReport>,
     /// The trace, when asked for.

@@ -11,6 +11,7 @@ use super::sources::{Source, SourceEvent};
 use super::stages::Destination;
 use super::stages::buffer::{Added, BufferId, Buffers};
 use super::stages::lambda::LambdaStage;
+use super::stages::partitions::{ERRORS, Partitions};
 use super::stages::redshift::RedshiftStage;
 use super::stages::s3::{Bucket, Kind, Object, S3Destination, Writer};
 use super::stages::{http_endpoint, opensearch, splunk};
@@ -76,6 +77,8 @@ pub(crate) enum Handoff {
     Notice(Notice),
     /// A stage goes on (a slot was freed, an object was written).
     Resume(Resume),
+    /// An object of a partition was written, or dropped empty (P2).
+    Released(u32),
 }
 
 /// Hand-offs a stage made, in order.
@@ -156,7 +159,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
     });
     let (backup_mode, _) = scenario.destination.backup();
     let destination: Box<dyn Destination> = match &scenario.destination {
-        scenario::Destination::S3(_) => Box::new(S3Destination),
+        scenario::Destination::S3(_) => Box::new(S3Destination::new(&scenario, &streams)),
         scenario::Destination::Redshift(r) => Box::new(RedshiftStage::new(r, &scenario, &streams)),
         scenario::Destination::OpenSearch(d) => Box::new(opensearch::stage(d, &scenario, &streams)),
         scenario::Destination::HttpEndpoint(d) => {
@@ -176,7 +179,16 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             next_batch: 1,
             events: 0,
         },
-        buffers: Buffers::new(&scenario, lambda.as_ref().map(|l| l.buffer_hints)),
+        buffers: Buffers::new(
+            &scenario,
+            lambda.as_ref().map(|l| l.buffer_hints),
+            match &scenario.destination {
+                scenario::Destination::S3(d) if d.partitioned() => {
+                    Some(Partitions::new(d, &scenario, &streams))
+                }
+                _ => None,
+            },
+        ),
         lambda,
         main: Writer::new(&scenario, Bucket::Main, streams.stream("s3")),
         backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
@@ -245,6 +257,9 @@ fn run(source: &mut Source, stages: &mut Stages) {
                 if let Some(m) = &mut stages.ctx.metrics {
                     m.set(n, Slot::Freshness, age);
                 }
+                if let Some(p) = &stages.buffers.partitions {
+                    p.sample(&mut stages.ctx.metrics, n);
+                }
                 stages
                     .ctx
                     .queue
@@ -261,6 +276,9 @@ impl Intake for Stages {
 
     #[inline]
     fn accept(&mut self, accepted: &[Chunk], first_try: Option<(SimTime, bool)>) {
+        if self.buffers.partitioned_intake() {
+            return self.accept_partitioned(accepted, first_try);
+        }
         let now = self.ctx.now;
         let ledger = &mut self.ctx.ledger;
         let (backup, next) = match first_try {
@@ -277,6 +295,28 @@ impl Intake for Stages {
 }
 
 impl Stages {
+    /// [`Intake::accept`] into the partition buffers (P1).
+    fn accept_partitioned(&mut self, accepted: &[Chunk], first_try: Option<(SimTime, bool)>) {
+        let (backup, added) = match first_try {
+            Some((first_try, resent)) => {
+                self.buffers
+                    .intake_partitioned(&mut self.ctx, accepted, true, true, |c, ctx| {
+                        ctx.ledger.ingested(c, first_try, ctx.now, resent)
+                    })
+            }
+            None => {
+                self.buffers
+                    .intake_partitioned(&mut self.ctx, accepted, false, true, |_, _| {})
+            }
+        };
+        if let Some(added) = backup {
+            self.after_add(BufferId::Backup, added);
+        }
+        for (id, a) in added {
+            self.after_add(id, a);
+        }
+    }
+
     fn lambda_mut(&mut self) -> Option<(&mut LambdaStage, &mut Ctx)> {
         self.lambda.as_mut().map(|l| (l, &mut self.ctx))
     }
@@ -312,6 +352,12 @@ impl Stages {
                 let object = Object::new(batch, Kind::Backup);
                 self.backup.enqueue(&mut self.ctx, object)
             }
+            // P2: records over the partition limit go to the error prefix.
+            BufferId::Partition(ERRORS) => vec![Handoff::Object(
+                Bucket::Main,
+                Object::new(batch, Kind::ProcessingFailed),
+            )],
+            BufferId::Partition(_) => self.destination.accept(&mut self.ctx, batch),
         };
         self.route(hs);
     }
@@ -321,12 +367,38 @@ impl Stages {
         for h in hs {
             let more = match h {
                 Handoff::Object(b, object) => {
+                    if let (Some(slot), Some(p)) =
+                        (object.batch.partition, &mut self.buffers.partitions)
+                    {
+                        p.hold(slot);
+                    }
                     let (w, ctx) = self.writer(b);
                     w.enqueue(ctx, object)
+                }
+                Handoff::Buffer(BufferId::Destination, chunks)
+                    if self.buffers.partitions.is_some() =>
+                {
+                    let (_, added) = self.buffers.intake_partitioned(
+                        &mut self.ctx,
+                        &chunks,
+                        false,
+                        false,
+                        |_, _| {},
+                    );
+                    for (id, a) in added {
+                        self.after_add(id, a);
+                    }
+                    Vec::new()
                 }
                 Handoff::Buffer(id, chunks) => {
                     let added = self.buffers.add(id, chunks);
                     self.after_add(id, added);
+                    Vec::new()
+                }
+                Handoff::Released(slot) => {
+                    if let Some(p) = &mut self.buffers.partitions {
+                        p.release(slot, &mut self.ctx.metrics, self.ctx.now);
+                    }
                     Vec::new()
                 }
                 Handoff::Notice(n) => self.destination.notice(&mut self.ctx, n),
@@ -404,6 +476,14 @@ fn finish(
                 destination: scenario.destination.name(),
                 backup: has_backup,
                 kinesis: matches!(source, Source::Kinesis(_)),
+                partitions: match &scenario.destination {
+                    scenario::Destination::S3(d) if d.partitioned() => {
+                        Some(d.active_partitions_limit)
+                    }
+                    _ => None,
+                },
+                conversion: matches!(&scenario.destination,
+                    scenario::Destination::S3(d) if d.format_conversion.is_some()),
             },
         )
     });
@@ -441,6 +521,8 @@ fn finish(
         opensearch: None,
         http_endpoint: None,
         splunk: None,
+        partitions: buffers.partitions.as_ref().map(|p| p.report()),
+        format_conversion: None,
         backup: has_backup.then_some(BackupReport {
             objects: backup.objects,
             attempts: backup.service.calls.attempts,

@@ -37,6 +37,12 @@ pub enum Slot {
     SplunkAttempts,
     SplunkAckSeconds,
     SplunkAcks,
+    /// Active partitions: the most in the minute (P2).
+    PartitionCount,
+    /// 1 when a record went over the partition limit in the minute (P2).
+    PartitionCountExceeded,
+    ConversionOk,
+    ConversionFailed,
     BackupRecords,
     BackupOk,
     BackupAttempts,
@@ -78,6 +84,23 @@ impl Recorder {
         self.rows[self.minute][slot as usize] += v;
     }
 
+    /// Raises `slot` in the minute holding `now` to at least `v` (gauges such as
+    /// `PartitionCount`).
+    pub fn max(&mut self, now: SimTime, slot: Slot, v: f64) {
+        self.add(now, slot, 0.0);
+        let cell = &mut self.rows[self.minute][slot as usize];
+        *cell = cell.max(v);
+    }
+
+    /// Raises `slot` of minute `minute` to at least `v`.
+    pub fn max_at(&mut self, minute: usize, slot: Slot, v: f64) {
+        if self.rows.len() <= minute {
+            self.rows.resize(minute + 1, [0.0; SLOTS]);
+        }
+        let cell = &mut self.rows[minute][slot as usize];
+        *cell = cell.max(v);
+    }
+
     /// Sets `slot` of minute `minute` (for sampled values).
     pub fn set(&mut self, minute: usize, slot: Slot, v: f64) {
         if self.rows.len() <= minute {
@@ -108,6 +131,10 @@ pub struct Components {
     pub backup: bool,
     /// A Kinesis data stream as the source (K6).
     pub kinesis: bool,
+    /// Dynamic partitioning, with its active-partitions limit (P2).
+    pub partitions: Option<u32>,
+    /// Record format conversion (P3).
+    pub conversion: bool,
 }
 
 /// How a column is computed from a row.
@@ -117,6 +144,7 @@ enum Column {
     Ratio(Slot, Slot),
     Mean(Slot, Slot),
     Value(Slot),
+    Const(f64),
 }
 
 /// The per-minute series of a finished run.
@@ -163,6 +191,15 @@ impl MetricSeries {
         }
         v.push(("DeliveryToS3.Records", Sum(S3Records)));
         v.push(("DeliveryToS3.Success", Ratio(S3Ok, S3Attempts)));
+        if let Some(limit) = c.partitions {
+            v.push(("PartitionCount", Value(PartitionCount)));
+            v.push(("PartitionCountExceeded", Value(PartitionCountExceeded)));
+            v.push(("ActivePartitionsLimit", Const(f64::from(limit))));
+        }
+        if c.conversion {
+            v.push(("SucceedConversion.Records", Sum(ConversionOk)));
+            v.push(("FailedConversion.Records", Sum(ConversionFailed)));
+        }
         match c.destination {
             "s3" => v.push(("DeliveryToS3.DataFreshness", Value(Freshness))),
             "redshift" => {
@@ -257,6 +294,7 @@ impl MetricSeries {
                 let cell = match *col {
                     Column::Sum(s) => format!("{}", row[s as usize] as u64),
                     Column::Value(s) => format!("{:.3}", row[s as usize]),
+                    Column::Const(v) => format!("{v}"),
                     Column::Ratio(_, n) | Column::Mean(_, n) if row[n as usize] == 0.0 => {
                         String::new()
                     }

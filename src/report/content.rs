@@ -109,6 +109,7 @@ impl Document {
         sections.extend(opensearch(&r));
         sections.extend(http_endpoint(&r));
         sections.extend(splunk(&r));
+        sections.extend(partitions(&r, s));
         sections.extend(redshift(&r));
         sections.extend(backup(&r));
         sections.push(calls(&r));
@@ -441,6 +442,61 @@ fn http_endpoint(r: &Report) -> Option<Section> {
         "HTTP endpoint",
         vec![statements(lines).into()],
     ))
+}
+
+/// Dynamic partitioning and format conversion (P1-P3).
+fn partitions(r: &Report, s: &Scenario) -> Option<Section> {
+    if r.partitions.is_none() && r.format_conversion.is_none() {
+        return None;
+    }
+    let hours = s.duration.as_secs_f64() / 3600.0;
+    let mut lines: Vec<Words> = Vec::new();
+    if let Some(p) = &r.partitions {
+        lines.push(
+            format!(
+                "at most {} partitions active at once, against a limit of {} (P2); {} activations",
+                grouped(p.max_active),
+                grouped(p.active_partitions_limit),
+                grouped(p.activations)
+            )
+            .into(),
+        );
+        lines.push(Words::more(
+            &format!(
+                "{} records over the limit went to the error prefix",
+                grouped(p.partition_limit_exceeded)
+            ),
+            " (processing_failed, partition_limit_exceeded)",
+        ));
+        lines.push(
+            format!(
+                "{} partition objects, {:.1} per hour",
+                grouped(p.objects),
+                if hours > 0.0 {
+                    p.objects as f64 / hours
+                } else {
+                    0.0
+                }
+            )
+            .into(),
+        );
+    }
+    if let Some(c) = &r.format_conversion {
+        lines.push(Words::more(
+            &format!(
+                "{} records converted, {} failed conversion",
+                grouped(c.records_converted),
+                grouped(c.records_failed)
+            ),
+            " (format-conversion-failed/, processing_failed, P3)",
+        ));
+    }
+    let title = if r.partitions.is_some() {
+        "Dynamic partitioning"
+    } else {
+        "Format conversion"
+    };
+    Some(Section::new(title, vec![statements(lines).into()]))
 }
 
 /// Splunk's requests and acknowledgements (SP2).

@@ -39,8 +39,9 @@ pub fn write_run(out: &RunOutput, dir: &std::path::Path, png: bool) -> Result<()
 
 use crate::engine::SimDuration;
 use crate::model::{
-    BackupReport, BulkCalls, CallCounts, HttpEndpointReport, KinesisReport, LambdaReport,
-    OpenSearchReport, RedshiftCalls, RedshiftReport, RequestCalls, RunOutput, SplunkReport,
+    BackupReport, BulkCalls, CallCounts, ConversionReport, HttpEndpointReport, KinesisReport,
+    LambdaReport, OpenSearchReport, PartitionsReport, RedshiftCalls, RedshiftReport, RequestCalls,
+    RunOutput, SplunkReport,
 };
 use crate::outcome::ledger::{DurationSummary, RecordCounts};
 use serde::Serialize;
@@ -131,6 +132,10 @@ pub struct Report {
     pub http_endpoint: Option<HttpEndpointReport>,
     /// Splunk's requests (`null` unless it is the destination, SP2).
     pub splunk: Option<SplunkReport>,
+    /// Dynamic partitioning (`null` unless it is on, P1, P2).
+    pub partitions: Option<PartitionsReport>,
+    /// Record format conversion (`null` unless it is on, P3).
+    pub format_conversion: Option<ConversionReport>,
 }
 
 impl Report {
@@ -179,6 +184,8 @@ impl Report {
             kinesis: out.kinesis.clone(),
             http_endpoint: out.http_endpoint.clone(),
             splunk: out.splunk.clone(),
+            partitions: out.partitions.clone(),
+            format_conversion: out.format_conversion.clone(),
         }
     }
 
@@ -221,7 +228,7 @@ pub(crate) fn fate_rows(r: &RecordCounts) -> [(&'static str, u64, &'static str);
         (
             "processing_failed",
             r.processing_failed,
-            "transform failed; in S3 (processing-failed)",
+            "transform, conversion or partition limit failed; in S3 (error prefix)",
         ),
         ("skipped", r.skipped, "destination gave up; in S3"),
         (

@@ -3,8 +3,8 @@
 
 use super::grouped;
 use crate::scenario::{
-    BackupMode, BufferingHints, Destination, Fault, PartitionKeys, Quota, Rate, Scenario, SizeDist,
-    Source, StreamSource, TimeDist, Transform,
+    BackupMode, BufferingHints, Destination, Fault, PartitionKey, PartitionKeys, Quota, Rate,
+    Scenario, SizeDist, Source, StreamSource, TimeDist, Transform,
 };
 
 fn rate_text(r: &Rate) -> String {
@@ -186,6 +186,45 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
                 os.document_failure_rate
             ),
         ));
+    }
+    if let Destination::S3(d) = &s.destination {
+        if d.partitioned() {
+            let keys: Vec<String> = s
+                .sources
+                .iter()
+                .map(|src| match src {
+                    Source::DirectPut(p) => format!(
+                        "{}: {}",
+                        p.name,
+                        match p.partition_key {
+                            None | Some(PartitionKey::Constant) => "one key".to_string(),
+                            Some(PartitionKey::Uniform(n)) => format!("{n} uniform keys"),
+                            Some(PartitionKey::Zipf { count, exponent }) =>
+                                format!("{count} Zipf keys (exponent {exponent})"),
+                            Some(PartitionKey::PerInterval(i, n)) =>
+                                format!("{n} keys, new ones every {i}"),
+                        }
+                    ),
+                })
+                .collect();
+            rows.push((
+                "partitioning".into(),
+                format!(
+                    "dynamic, at most {} active partitions; {}",
+                    d.active_partitions_limit,
+                    keys.join("; ")
+                ),
+            ));
+        }
+        if let Some(f) = d.format_conversion {
+            rows.push((
+                "conversion".into(),
+                format!(
+                    "{:?}, {} of records fail, output x{} size",
+                    f.output, f.failure_rate, s.services.format_conversion.size_ratio
+                ),
+            ));
+        }
     }
     if let Destination::HttpEndpoint(h) = &s.destination {
         let hs = &s.services.http_endpoint;

@@ -31,6 +31,30 @@ pub struct Services {
     /// The Splunk cluster (SP2).
     #[serde(default)]
     pub splunk: SplunkService,
+    /// Record format conversion (P3).
+    #[serde(default)]
+    pub format_conversion: FormatConversionService,
+}
+
+/// How format conversion behaves (P3): the model's assumption.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatConversionService {
+    /// Converted bytes over input bytes (default 0.25).
+    #[serde(default = "default_conversion_ratio")]
+    pub size_ratio: f64,
+}
+
+impl Default for FormatConversionService {
+    fn default() -> Self {
+        FormatConversionService {
+            size_ratio: default_conversion_ratio(),
+        }
+    }
+}
+
+fn default_conversion_ratio() -> f64 {
+    0.25
 }
 
 /// How the HTTP endpoint behaves (H2-H7): the model's assumptions.

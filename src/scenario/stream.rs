@@ -208,7 +208,7 @@ impl Destination {
     /// bucket).
     pub fn buffering_hints(&self) -> BufferingHints {
         match self {
-            Destination::S3(d) => d.buffering_hints,
+            Destination::S3(d) => d.hints(),
             Destination::Redshift(d) => d.s3_buffering_hints,
             Destination::OpenSearch(d) => d.buffering_hints,
             Destination::HttpEndpoint(d) => d.buffering_hints.or(d.endpoint.hints()),
@@ -576,12 +576,13 @@ fn default_redshift_retry() -> u32 {
 }
 
 /// An S3 destination.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct S3Destination {
-    /// Buffering hints (B3: 1-128 MiB, 0-900 s; defaults 5 MiB, 300 s).
+    /// Buffering hints (B3: 1-128 MiB, 0-900 s; defaults 5 MiB, 300 s, or 128 MiB with
+    /// dynamic partitioning or format conversion, P1, P3).
     #[serde(default)]
-    pub buffering_hints: BufferingHints,
+    pub buffering_hints: DefaultedHints,
     /// Source record backup (L6): `Enabled` also writes every ingested record, untransformed,
     /// to a backup bucket (default `Disabled`).
     #[serde(default)]
@@ -589,6 +590,90 @@ pub struct S3Destination {
     /// Buffering of the backup bucket (1-128 MiB, 60-900 s; defaults 5 MiB, 300 s).
     #[serde(default)]
     pub s3_backup_buffering_hints: BufferingHints,
+    /// Dynamic partitioning (P1, P2): a buffer per partition key.
+    #[serde(default)]
+    pub dynamic_partitioning: Option<DynamicPartitioning>,
+    /// At most this many partitions are active (P2, assumption: default 500, 1-5,000).
+    #[serde(default = "default_active_partitions_limit")]
+    pub active_partitions_limit: u32,
+    /// Record format conversion (P3).
+    #[serde(default)]
+    pub format_conversion: Option<FormatConversion>,
+}
+
+impl Default for S3Destination {
+    fn default() -> Self {
+        S3Destination {
+            buffering_hints: DefaultedHints::default(),
+            s3_backup_mode: BackupMode::default(),
+            s3_backup_buffering_hints: BufferingHints::default(),
+            dynamic_partitioning: None,
+            active_partitions_limit: default_active_partitions_limit(),
+            format_conversion: None,
+        }
+    }
+}
+
+impl S3Destination {
+    /// True with dynamic partitioning enabled (P1).
+    pub fn partitioned(&self) -> bool {
+        self.dynamic_partitioning.is_some_and(|d| d.enabled)
+    }
+
+    /// The hints in force: 5 MiB and 300 s by default, 128 MiB with dynamic partitioning or
+    /// format conversion (P1, P3).
+    pub fn hints(&self) -> BufferingHints {
+        let size_in_mbs = if self.partitioned() || self.format_conversion.is_some() {
+            128
+        } else {
+            5
+        };
+        self.buffering_hints.or(BufferingHints {
+            size_in_mbs,
+            interval_in_seconds: 300,
+        })
+    }
+}
+
+fn default_active_partitions_limit() -> u32 {
+    500
+}
+
+/// Dynamic partitioning of an S3 destination (P1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DynamicPartitioning {
+    /// Whether it is on.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+    /// Retry options of the API (0-7200 s, default 300); see the README for what the model
+    /// does with them.
+    #[serde(default)]
+    pub retry_options: PauseRetryOptions,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// Record format conversion (P3).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormatConversion {
+    /// The columnar format written.
+    pub output: ConversionOutput,
+    /// Probability that a record cannot be converted (default 0).
+    #[serde(default)]
+    pub failure_rate: f64,
+}
+
+/// The output of format conversion (P3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConversionOutput {
+    /// Apache Parquet.
+    Parquet,
+    /// Apache ORC.
+    Orc,
 }
 
 /// Source record backup (L6).

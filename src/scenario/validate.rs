@@ -10,6 +10,9 @@ pub(super) struct Invalid {
     pub message: String,
 }
 
+/// Most partition keys one producer may have (P1).
+const MAX_KEYS: u64 = 1_000_000;
+
 struct Checker {
     out: Vec<Invalid>,
 }
@@ -213,6 +216,9 @@ impl Checker {
             p.backoff.initial,
             SimDuration::from_secs(3600),
         );
+        if let Some(k) = p.partition_key {
+            self.partition_key(&format!("{base}.partition_key"), k);
+        }
     }
 
     /// K1-K5: the data stream's settings.
@@ -272,6 +278,50 @@ impl Checker {
                 self.fail(
                     format!("faults[{i}].target"),
                     "AckLost on Ingest is not modelled with a Kinesis source (PutRecords reports each record's result); use Outage, Errors, Slow or Throttle",
+                );
+            }
+        }
+    }
+
+    /// P1: key counts, a Zipf exponent, a key interval.
+    fn partition_key(&mut self, path: &str, k: PartitionKey) {
+        match k {
+            PartitionKey::Constant => {}
+            PartitionKey::Uniform(n) => self.range_u64(
+                &format!("{path}.Uniform"),
+                u64::from(n),
+                1,
+                MAX_KEYS,
+                " keys (P1)",
+            ),
+            PartitionKey::Zipf { count, exponent } => {
+                self.range_u64(
+                    &format!("{path}.count"),
+                    u64::from(count),
+                    1,
+                    MAX_KEYS,
+                    " keys (P1)",
+                );
+                if !(exponent.is_finite() && exponent > 0.0 && exponent <= 10.0) {
+                    self.fail(
+                        format!("{path}.exponent"),
+                        format!("{exponent} is out of range: allowed more than 0 and at most 10"),
+                    );
+                }
+            }
+            PartitionKey::PerInterval(interval, n) => {
+                self.range_dur(
+                    &format!("{path}.PerInterval[0]"),
+                    interval,
+                    SimDuration::from_secs(1),
+                    SimDuration::from_secs(366 * 86_400),
+                );
+                self.range_u64(
+                    &format!("{path}.PerInterval[1]"),
+                    u64::from(n),
+                    1,
+                    MAX_KEYS,
+                    " keys (P1)",
                 );
             }
         }
@@ -479,7 +529,56 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         " seconds (backup buffering hint, L6)",
     );
     let (h, what) = match &s.destination {
-        Destination::S3(_) => ("destination.buffering_hints", "S3 buffering hint, B3"),
+        Destination::S3(d) => {
+            let size = d.hints().size_in_mbs;
+            if d.partitioned() {
+                c.range_u64(
+                    "destination.active_partitions_limit",
+                    u64::from(d.active_partitions_limit),
+                    1,
+                    5000,
+                    " active partitions (P2)",
+                );
+                if let Some(dp) = d.dynamic_partitioning {
+                    c.range_u64(
+                        "destination.dynamic_partitioning.retry_options.duration_in_seconds",
+                        u64::from(dp.retry_options.duration_in_seconds),
+                        0,
+                        7200,
+                        " seconds (P1)",
+                    );
+                }
+                if size < 64 {
+                    c.fail(
+                        "destination.buffering_hints.size_in_mbs",
+                        format!("{size} is out of range: dynamic partitioning needs a size hint of 64 to 128 MiB (P1; 128 when omitted)"),
+                    );
+                }
+            }
+            if let Some(f) = d.format_conversion {
+                c.range_f64(
+                    "destination.format_conversion.failure_rate",
+                    f.failure_rate,
+                    0.0,
+                    1.0,
+                    " (P3)",
+                );
+                if size < 64 && !d.partitioned() {
+                    c.fail(
+                        "destination.buffering_hints.size_in_mbs",
+                        format!("{size} is out of range: format conversion needs a size hint of 64 to 128 MiB (P3; 128 when omitted)"),
+                    );
+                }
+            }
+            c.range_f64(
+                "services.format_conversion.size_ratio",
+                s.services.format_conversion.size_ratio,
+                0.001,
+                10.0,
+                " (P3)",
+            );
+            ("destination.buffering_hints", "S3 buffering hint, B3")
+        }
         Destination::OpenSearch(o) => {
             present.push(Target::OpenSearch);
             c.range_u64(

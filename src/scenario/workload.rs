@@ -49,6 +49,40 @@ pub struct DirectPut {
     /// Pause before a resend (assumption: full jitter, `initial` doubling up to `max`).
     #[serde(default)]
     pub backoff: Backoff,
+    /// The partition key of its records, for dynamic partitioning (P1); none is one key.
+    #[serde(default)]
+    pub partition_key: Option<PartitionKey>,
+}
+
+/// How a producer's records spread over partition keys (P1). Key `k` of every producer is the
+/// same partition (as a `customer_id=k/` prefix would be).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub enum PartitionKey {
+    /// One key.
+    Constant,
+    /// `count` keys, each equally likely.
+    Uniform(u32),
+    /// `count` keys, key `k` (1-based) with weight `1 / k^exponent`.
+    Zipf {
+        /// Keys.
+        count: u32,
+        /// The skew (more than 0).
+        exponent: f64,
+    },
+    /// `count` equally likely keys, and a new set of them every `interval` of ingest time
+    /// (as a `!{timestamp:HH}` prefix makes with one hour).
+    PerInterval(SimDuration, u32),
+}
+
+impl PartitionKey {
+    /// How many keys it has at one time.
+    pub fn count(&self) -> u32 {
+        match *self {
+            PartitionKey::Constant => 1,
+            PartitionKey::Uniform(n) | PartitionKey::PerInterval(_, n) => n,
+            PartitionKey::Zipf { count, .. } => count,
+        }
+    }
 }
 
 fn default_records_per_call() -> u32 {

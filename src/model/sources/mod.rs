@@ -94,7 +94,7 @@ impl Producers {
     pub(crate) fn first_try(&mut self, p: usize, now: SimTime, ledger: &mut Ledger) -> Chunk {
         let n = self.list[p].records_per_call;
         let bytes = self.list[p].call_bytes(n);
-        let chunk = Chunk::new(self.next_record, n, bytes, now);
+        let chunk = Chunk::new(self.next_record, n, bytes, now).from_source(p as u16);
         self.next_record += u64::from(n);
         ledger.produced(n);
         chunk

@@ -65,7 +65,8 @@ impl Spread {
             let to = u128::from(c.bytes) * assigned / total;
             piece(
                 shard as u32,
-                Chunk::new(first_id, count as u32, (to - from) as u64, c.ingest),
+                Chunk::new(first_id, count as u32, (to - from) as u64, c.ingest)
+                    .from_source(c.source),
             );
         };
         let mut zero_seen = false;

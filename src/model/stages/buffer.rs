@@ -1,5 +1,7 @@
-//! A buffer that flushes on a size hint or an interval (B1-B3, L1, L6).
+//! A buffer that flushes on a size hint or an interval (B1-B3, L1, L6), and the stream's
+//! buffers, with one per partition under dynamic partitioning (P1, in [`super::partitions`]).
 
+use super::partitions::{ERRORS, Partitions};
 use crate::engine::{SimDuration, SimTime};
 use crate::model::chunk::Chunk;
 use crate::model::delivery::Batch;
@@ -16,6 +18,8 @@ pub enum BufferId {
     Destination,
     /// The source record backup buffer (L6).
     Backup,
+    /// The buffer of one partition (P1), or of the records over the partition limit (P2).
+    Partition(u32),
 }
 
 /// What adding a unit did.
@@ -108,12 +112,18 @@ pub(crate) struct Buffers {
     lambda: Option<Buffer>,
     destination: Buffer,
     backup: Option<Buffer>,
+    /// With dynamic partitioning, the destination buffer's records go here instead (P1).
+    pub(crate) partitions: Option<Partitions>,
 }
 
 impl Buffers {
     /// The buffers of `scenario`; `lambda` is the Lambda buffer's (size hint in bytes,
     /// interval) when there is a transform.
-    pub(crate) fn new(scenario: &Scenario, lambda: Option<(u64, SimDuration)>) -> Self {
+    pub(crate) fn new(
+        scenario: &Scenario,
+        lambda: Option<(u64, SimDuration)>,
+        partitions: Option<Partitions>,
+    ) -> Self {
         let hints = scenario.destination.buffering_hints();
         let (backup_mode, backup_hints) = scenario.destination.backup();
         let buffer = |size_in_mbs: u32, interval_in_seconds: u32| {
@@ -127,7 +137,14 @@ impl Buffers {
             destination: buffer(hints.size_in_mbs, hints.interval_in_seconds),
             backup: (backup_mode == BackupMode::Enabled)
                 .then(|| buffer(backup_hints.size_in_mbs, backup_hints.interval_in_seconds)),
+            partitions,
         }
+    }
+
+    /// True when the destination buffer is split by partition (P1) and the records go
+    /// there straight from the source (no transform).
+    pub(crate) fn partitioned_intake(&self) -> bool {
+        self.partitions.is_some() && self.lambda.is_none()
     }
 
     fn get(&mut self, id: BufferId) -> &mut Buffer {
@@ -141,7 +158,49 @@ impl Buffers {
                 Some(b) => b,
                 None => &mut self.destination,
             },
+            BufferId::Partition(slot) => match &mut self.partitions {
+                Some(p) => p.buffer(slot),
+                None => &mut self.destination,
+            },
         }
+    }
+
+    /// The records of one accepted call (or of one transformed batch) enter the partition
+    /// buffers (P1) and, from the source, the backup buffer (L6), as [`Buffers::intake`]
+    /// does; returns what that did to the backup buffer and to each partition buffer it
+    /// touched.
+    pub(crate) fn intake_partitioned(
+        &mut self,
+        ctx: &mut Ctx,
+        accepted: &[Chunk],
+        stamp: bool,
+        backup: bool,
+        mut each: impl FnMut(&Chunk, &mut Ctx),
+    ) -> (Option<Added>, Vec<(BufferId, Added)>) {
+        let now = ctx.now;
+        let mut backup = if backup { self.backup.as_mut() } else { None };
+        let backup_was_empty = backup.as_ref().is_none_or(|b| b.is_empty());
+        let Some(parts) = &mut self.partitions else {
+            return (None, Vec::new());
+        };
+        for &c in accepted {
+            let mut c = c;
+            if stamp {
+                c.ingest = now;
+                each(&c, ctx);
+            }
+            if let Some(b) = backup.as_mut() {
+                b.push(c);
+            }
+            parts.push(c, &mut ctx.metrics, now);
+        }
+        let mut closed = Vec::new();
+        parts.close_unit(&mut closed);
+        let out = closed
+            .into_iter()
+            .map(|(slot, a)| (BufferId::Partition(slot), a))
+            .collect();
+        (backup.map(|b| b.close_unit(backup_was_empty)), out)
     }
 
     /// The records of one accepted call (or one shard's read) enter the first buffer
@@ -223,7 +282,11 @@ impl Buffers {
     /// A buffer's content becomes one batch (B1).
     fn flush(&mut self, ctx: &mut Ctx, id: BufferId, reason: FlushReason) -> Batch {
         let (chunks, bytes) = self.get(id).take();
-        let batch = Batch::new(ctx.batch_id(), chunks, bytes, ctx.now);
+        let mut batch = Batch::new(ctx.batch_id(), chunks, bytes, ctx.now);
+        if let (BufferId::Partition(slot), Some(p)) = (id, &mut self.partitions) {
+            p.flushed(slot);
+            batch.partition = (slot != ERRORS).then_some(slot);
+        }
         ctx.trace(|| TraceEvent::Flush {
             at: batch.created,
             buffer: id,
@@ -245,7 +308,13 @@ impl Buffers {
                 .min()
         };
         let lambda = self.lambda.as_ref().and_then(first);
-        [first(&self.destination), lambda]
+        let partitions = self.partitions.as_ref().and_then(|p| {
+            p.chunks()
+                .filter(|c| c.is_unsettled())
+                .map(|c| c.ingest)
+                .min()
+        });
+        [first(&self.destination), lambda, partitions]
             .into_iter()
             .flatten()
             .min()
@@ -255,6 +324,9 @@ impl Buffers {
     /// backup buffer holds only copies).
     pub(crate) fn settle_at_end(&self, f: &mut impl FnMut(&Chunk)) {
         self.destination.chunks().iter().for_each(&mut *f);
+        if let Some(p) = &self.partitions {
+            p.chunks().for_each(&mut *f);
+        }
         if let Some(l) = &self.lambda {
             l.chunks().iter().for_each(f);
         }

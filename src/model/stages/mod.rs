@@ -3,6 +3,7 @@
 //! and where a give-up goes.
 //!
 //! - [`buffer`]: the buffers and their flushes (B1-B4, L1, L6, T2).
+//! - [`partitions`]: a buffer per partition key, the active set and its limit (P1, P2).
 //! - [`lambda`]: the transform, with its concurrency slots (L1-L5, T9).
 //! - `s3`: the writers of the stream's and the backup bucket, and the S3 destination (S1-S3,
 //!   T11, T12).
@@ -18,6 +19,7 @@ pub mod buffer;
 pub mod http_endpoint;
 pub mod lambda;
 pub mod opensearch;
+pub mod partitions;
 pub mod redshift;
 pub mod requests;
 pub(crate) mod s3;

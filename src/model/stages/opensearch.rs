@@ -12,10 +12,9 @@
 //!   calls `opensearch_bulk`.
 
 use super::requests::{Protocol, Request, RequestStage, SkipStats};
-use super::s3::{Bucket, Kind, Object};
+use super::s3::{Bucket, Kind, Object, split_by_rate};
 use crate::engine::time::{iso_week, parse_utc, utc_parts};
 use crate::engine::{RngStreams, SimDuration, SimTime};
-use crate::model::chunk::Chunk;
 use crate::model::delivery::{Batch, DeliveryCalls, MetricSlots, Service};
 use crate::model::faults::CallFate;
 use crate::model::pipeline::{Ctx, Handoff, Handoffs};
@@ -27,7 +26,6 @@ use crate::scenario::{
     DocumentIdOption, IndexRotation, OpenSearchDestination, OpenSearchService, Scenario, Target,
 };
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Binomial, Distribution};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -180,34 +178,6 @@ pub(crate) fn stage(
     )
 }
 
-/// Splits documents rejected one by one (E1, E3), each with probability `p`, off a
-/// successful request's chunks.
-fn rejected_documents(p: f64, rng: &mut ChaCha8Rng, chunks: &mut Vec<Chunk>) -> Vec<Chunk> {
-    if p <= 0.0 {
-        return Vec::new();
-    }
-    let mut failed = Vec::new();
-    let mut kept = Vec::with_capacity(chunks.len());
-    for mut c in chunks.drain(..) {
-        let n = u64::from(c.count);
-        let k = if p >= 1.0 {
-            n
-        } else {
-            Binomial::new(n, p).map_or(0, |b| b.sample(rng))
-        };
-        if k == n {
-            failed.push(c);
-            continue;
-        }
-        if k > 0 {
-            failed.push(c.split_front(k as u32));
-        }
-        kept.push(c);
-    }
-    *chunks = kept;
-    failed
-}
-
 impl Protocol for OpenSearch {
     /// E1: each flush is one bulk request.
     fn requests(&mut self, _ctx: &mut Ctx, batch: Batch) -> Vec<Batch> {
@@ -237,7 +207,7 @@ impl Protocol for OpenSearch {
         let mut hs = Vec::new();
         if outcome == Outcome::Ok {
             let p = self.document_failure_rate;
-            let rejected = rejected_documents(p, &mut self.docs_rng, &mut req.batch.chunks);
+            let rejected = split_by_rate(p, &mut self.docs_rng, &mut req.batch.chunks);
             if !rejected.is_empty() {
                 self.report.documents_failed +=
                     rejected.iter().map(|c| u64::from(c.count)).sum::<u64>();

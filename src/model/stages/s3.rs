@@ -3,6 +3,7 @@
 //! T12), and the S3 destination, whose flushes are simply objects for the stream's bucket.
 
 use super::Destination;
+use crate::engine::RngStreams;
 use crate::engine::SimTime;
 use crate::model::chunk::Chunk;
 use crate::model::delivery::{Batch, Expiry, Lane, LaneState, MetricSlots, Queued, Service};
@@ -13,6 +14,8 @@ use crate::model::{FaultSet, RunOutput};
 use crate::outcome::metrics::Slot;
 use crate::scenario::{CallTime, Scenario, Target};
 use rand_chacha::ChaCha8Rng;
+use rand_distr::{Binomial, Distribution};
+use serde::Serialize;
 
 /// Which bucket a writer writes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,12 +66,27 @@ pub(crate) struct Object {
     pub batch: Batch,
     /// What it holds.
     pub kind: Kind,
+    /// Its size over its records' bytes (format conversion, P3; else 1).
+    pub ratio: f64,
 }
 
 impl Object {
     /// An object of `kind` for the records of `batch`.
     pub(crate) fn new(batch: Batch, kind: Kind) -> Self {
-        Object { batch, kind }
+        Object {
+            batch,
+            kind,
+            ratio: 1.0,
+        }
+    }
+
+    /// The bytes written.
+    fn size(&self) -> u64 {
+        if self.ratio == 1.0 {
+            self.batch.bytes
+        } else {
+            (self.batch.bytes as f64 * self.ratio).ceil() as u64
+        }
     }
 }
 
@@ -155,7 +173,11 @@ impl Writer {
     /// waiting for it hears so once the next attempt has started.
     pub(crate) fn start(&mut self, ctx: &mut Ctx) -> Handoffs {
         let mut dropped = Vec::new();
+        let mut released = Vec::new();
         let head = self.lane.head(ctx, |o| {
+            if let Some(p) = o.batch.partition {
+                released.push(Handoff::Released(p));
+            }
             if o.kind == Kind::Skipped {
                 dropped.push(o);
             }
@@ -164,23 +186,21 @@ impl Writer {
             let now = ctx.now;
             self.service.begin(now, &mut object.batch.tries);
             let fate = self.service.fate(now);
-            let d = self.put_time.for_bytes(object.batch.bytes);
+            let d = self.put_time.for_bytes(object.size());
             let (outcome, took) = Service::timed(fate, d, None);
             let call = Call::Writer(self.bucket);
             Service::schedule_end(ctx, &mut object.batch.tries, outcome, took, call);
         }
         // A skipped batch's object dropped empty lets its destination go on (T12); one
-        // notice is enough, since a destination waits for one object at a time.
-        dropped
-            .into_iter()
-            .take(1)
-            .map(|object| {
-                Handoff::Notice(Notice {
-                    object,
-                    written: false,
-                })
+        // notice is enough, since a destination waits for one object at a time. A partition's
+        // object dropped empty is done with too (P2).
+        released.extend(dropped.into_iter().take(1).map(|object| {
+            Handoff::Notice(Notice {
+                object,
+                written: false,
             })
-            .collect()
+        }));
+        released
     }
 
     /// The attempt in progress ends (T8): written (its records take their fate), or retried
@@ -232,17 +252,20 @@ impl Writer {
             }
             // Written, whether or not the acknowledgement arrives.
             self.objects += 1;
-            self.bytes += object.batch.bytes;
+            self.bytes += object.size();
         }
         if tries.outcome == Outcome::Ok {
             let mut hs = Vec::with_capacity(2);
-            if let Some(object) = self.lane.queue.pop_front()
-                && object.kind.notifies()
-            {
-                hs.push(Handoff::Notice(Notice {
-                    object,
-                    written: true,
-                }));
+            if let Some(object) = self.lane.queue.pop_front() {
+                if let Some(p) = object.batch.partition {
+                    hs.push(Handoff::Released(p));
+                }
+                if object.kind.notifies() {
+                    hs.push(Handoff::Notice(Notice {
+                        object,
+                        written: true,
+                    }));
+                }
             }
             hs.push(Handoff::Resume(Resume::Writer(self.bucket)));
             return hs;
@@ -271,17 +294,123 @@ impl Writer {
     }
 }
 
-/// The S3 destination: each flush of the destination buffer is one object in the stream's
-/// bucket; its records are `delivered` when it is written (S1-S3).
-pub(crate) struct S3Destination;
+/// The S3 destination: each flush of the destination buffer (of a partition's, P1) is one
+/// object in the stream's bucket; its records are `delivered` when it is written (S1-S3).
+/// With format conversion (P3), records that fail conversion go first, as an object under
+/// `format-conversion-failed/` (`processing_failed`, blocking the queue while it fails, S2),
+/// and the converted object is `size_ratio` of its records' bytes.
+pub(crate) struct S3Destination {
+    conversion: Option<Conversion>,
+}
+
+struct Conversion {
+    failure_rate: f64,
+    size_ratio: f64,
+    rng: ChaCha8Rng,
+    report: ConversionReport,
+}
+
+/// The report's `format_conversion` section (P3).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ConversionReport {
+    /// Records converted (`SucceedConversion.Records`).
+    pub records_converted: u64,
+    /// Records that failed conversion, written under `format-conversion-failed/`
+    /// (`FailedConversion.Records`).
+    pub records_failed: u64,
+}
+
+impl S3Destination {
+    /// The S3 destination of `scenario` (which must have one).
+    pub(crate) fn new(scenario: &Scenario, streams: &RngStreams) -> Self {
+        let conversion = match &scenario.destination {
+            crate::scenario::Destination::S3(d) => d.format_conversion,
+            _ => None,
+        };
+        S3Destination {
+            conversion: conversion.map(|f| Conversion {
+                failure_rate: f.failure_rate,
+                size_ratio: scenario.services.format_conversion.size_ratio,
+                rng: streams.stream("s3/conversion"),
+                report: ConversionReport::default(),
+            }),
+        }
+    }
+}
 
 impl Destination for S3Destination {
-    fn accept(&mut self, _ctx: &mut Ctx, batch: Batch) -> Handoffs {
-        vec![Handoff::Object(
-            Bucket::Main,
-            Object::new(batch, Kind::Destination),
-        )]
+    fn accept(&mut self, ctx: &mut Ctx, mut batch: Batch) -> Handoffs {
+        let Some(conv) = &mut self.conversion else {
+            return vec![Handoff::Object(
+                Bucket::Main,
+                Object::new(batch, Kind::Destination),
+            )];
+        };
+        let failed = split_by_rate(conv.failure_rate, &mut conv.rng, &mut batch.chunks);
+        let n_failed: u64 = failed.iter().map(|c| u64::from(c.count)).sum();
+        let n_ok = batch.records();
+        conv.report.records_failed += n_failed;
+        conv.report.records_converted += n_ok;
+        ctx.metric(Slot::ConversionFailed, n_failed as f64);
+        ctx.metric(Slot::ConversionOk, n_ok as f64);
+        let mut hs = Vec::with_capacity(2);
+        if !failed.is_empty() {
+            let bytes = failed.iter().map(|c| c.bytes).sum();
+            let mut errors = Batch::new(batch.id, failed, bytes, ctx.now);
+            errors.partition = batch.partition;
+            hs.push(Handoff::Object(
+                Bucket::Main,
+                Object::new(errors, Kind::ProcessingFailed),
+            ));
+        }
+        if !batch.chunks.is_empty() {
+            batch.bytes = batch.chunks.iter().map(|c| c.bytes).sum();
+            batch.oldest = batch
+                .chunks
+                .iter()
+                .map(|c| c.ingest)
+                .min()
+                .unwrap_or(ctx.now);
+            hs.push(Handoff::Object(
+                Bucket::Main,
+                Object {
+                    ratio: conv.size_ratio,
+                    ..Object::new(batch, Kind::Destination)
+                },
+            ));
+        }
+        hs
     }
 
-    fn finish(self: Box<Self>, _out: &mut RunOutput) {}
+    fn finish(self: Box<Self>, out: &mut RunOutput) {
+        out.format_conversion = self.conversion.map(|c| c.report);
+    }
+}
+
+/// Splits the records that fail with probability `p` (binomial draws per chunk) off
+/// `chunks`, returning them (E3's rejected documents, P3's failed conversions).
+pub(crate) fn split_by_rate(p: f64, rng: &mut ChaCha8Rng, chunks: &mut Vec<Chunk>) -> Vec<Chunk> {
+    if p <= 0.0 {
+        return Vec::new();
+    }
+    let mut failed = Vec::new();
+    let mut kept = Vec::with_capacity(chunks.len());
+    for mut c in chunks.drain(..) {
+        let n = u64::from(c.count);
+        let k = if p >= 1.0 {
+            n
+        } else {
+            Binomial::new(n, p).map_or(0, |b| b.sample(rng))
+        };
+        if k == n {
+            failed.push(c);
+            continue;
+        }
+        if k > 0 {
+            failed.push(c.split_front(k as u32));
+        }
+        kept.push(c);
+    }
+    *chunks = kept;
+    failed
 }

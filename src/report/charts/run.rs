@@ -1,5 +1,6 @@
 //! The charts of a run: records per minute with fault windows, the Kinesis read lag (with a
-//! Kinesis source), DataFreshness, the latency distribution and the record fates.
+//! Kinesis source), active partitions (with dynamic partitioning), DataFreshness, the latency
+//! distribution and the record fates.
 
 use super::{Chart, Line, Plot};
 use crate::model::RunOutput;
@@ -74,6 +75,19 @@ pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
                 "Kinesis read lag (KinesisMillisBehindLatest)",
                 "read lag (s)",
                 vec![lag],
+                Vec::new(),
+            ));
+        }
+        if let Some(p) = &out.partitions {
+            // P2: the most partitions active in each minute, against the limit.
+            let limit = p.active_partitions_limit as f64;
+            let mut limit_line = line("ActivePartitionsLimit", Slot::PartitionCount);
+            limit_line.points.iter_mut().for_each(|p| p.1 = limit);
+            plots.push(over_time(
+                "active-partitions",
+                "active partitions (PartitionCount, most in each minute)",
+                "active partitions",
+                vec![line("PartitionCount", Slot::PartitionCount), limit_line],
                 Vec::new(),
             ));
         }
