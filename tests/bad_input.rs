@@ -181,6 +181,24 @@ const CASES: &[Case] = &[
         ],
     },
     Case {
+        file: "p1-partitioning-size-32.ron",
+        line: 17,
+        message: &[
+            "destination.buffering_hints.size_in_mbs: 32",
+            "64 to 128 MiB",
+            "P1",
+        ],
+    },
+    Case {
+        file: "p2-active-partitions-limit-5001.ron",
+        line: 17,
+        message: &[
+            "destination.active_partitions_limit: 5001",
+            "allowed 1 to 5000",
+            "P2",
+        ],
+    },
+    Case {
         file: "sp1-ack-timeout-179.ron",
         line: 16,
         message: &[
@@ -414,6 +432,10 @@ rule_tests! {
     h1_http_size_in_mbs_65_is_rejected_with_line => "h1-size-in-mbs-65.ron",
     /// H5: an HTTP endpoint's retry duration is at most 7200 s.
     h5_http_retry_duration_7201_is_rejected_with_line => "h5-retry-duration-7201.ron",
+    /// P1: dynamic partitioning needs a size hint of at least 64 MiB.
+    p1_partitioning_size_32_is_rejected_with_line => "p1-partitioning-size-32.ron",
+    /// P2: the active-partitions limit is 1-5,000.
+    p2_active_partitions_limit_5001_is_rejected_with_line => "p2-active-partitions-limit-5001.ron",
     /// SP1: the HEC acknowledgement timeout is 180-600 s.
     sp1_ack_timeout_179_is_rejected_with_line => "sp1-ack-timeout-179.ron",
     /// SP1: Splunk's interval hint is at most 60 s.
