@@ -24,6 +24,15 @@ pub enum Format {
     Json,
 }
 
+/// Formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// A timeline, one line per step.
+    Text,
+    /// The steps as JSON, for tools.
+    Json,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -111,6 +120,27 @@ pub enum Command {
         /// Also write PNG copies of the charts (the Markdown embeds the SVGs).
         #[arg(long)]
         png: bool,
+    },
+    /// Follow one record (or the records ingested at one instant) through a run: every
+    /// buffer, attempt, pause and fault it met, and its fate.
+    #[command(
+        after_help = "Examples:\n  firehose-sim explain scenarios/s3-outage-25h.ron --record 0\n  firehose-sim explain scenarios/redshift-outage.ron --at 2h30m --format json\n\nRecord ids count from 0 in sending order (T1); --at takes the time of a call."
+    )]
+    Explain {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// The record to follow.
+        #[arg(long, conflicts_with = "at", required_unless_present = "at")]
+        record: Option<u64>,
+        /// Follow every record ingested at this instant (e.g. 2h30m).
+        #[arg(long)]
+        at: Option<String>,
+        /// Use this seed instead of the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
     },
     /// Parse and check a scenario; print it with every default filled in.
     #[command(after_help = "Example:\n  firehose-sim validate scenarios/quickstart.ron")]

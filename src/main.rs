@@ -44,6 +44,13 @@ fn main() -> ExitCode {
             stats,
         } => run(&path, seed, format, out.as_deref(), stats),
         Command::Sweep { sweep, jobs, out } => run_sweep(&sweep, jobs, out),
+        Command::Explain {
+            scenario: path,
+            record,
+            at,
+            seed,
+            format,
+        } => explain(&path, record, at.as_deref(), seed, format),
         Command::Check {
             scenario: path,
             property,
@@ -133,6 +140,7 @@ fn run(
             seed,
             trace: false,
             metrics: out.is_some(),
+            focus: None,
         },
     ) {
         Ok(o) => o,
@@ -167,6 +175,54 @@ fn run(
         );
     }
     ExitCode::SUCCESS
+}
+
+fn explain(
+    path: &Path,
+    record: Option<u64>,
+    at: Option<&str>,
+    seed: Option<u64>,
+    format: cli::ExplainFormat,
+) -> ExitCode {
+    use firehose_sim::model::Focus;
+    use firehose_sim::study::explain;
+    let mut s = match scenario::load(path) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    if let Some(seed) = seed {
+        s.seed = seed;
+    }
+    let focus = match (record, at) {
+        (Some(id), _) => Focus::Record(id),
+        (None, Some(t)) => match firehose_sim::engine::SimDuration::parse(t) {
+            Ok(d) => Focus::At(firehose_sim::engine::SimTime(d.0)),
+            Err(e) => {
+                eprintln!("error: --at {t}: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        },
+        (None, None) => {
+            eprintln!("error: give --record ID or --at TIME");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    match explain::explain(&s, focus) {
+        Ok(x) => {
+            emit(&match format {
+                cli::ExplainFormat::Text => x.to_text(),
+                cli::ExplainFormat::Json => x.to_json(),
+            });
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {}: {e}", path.display());
+            ExitCode::from(BAD_INPUT)
+        }
+    }
 }
 
 fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitCode {

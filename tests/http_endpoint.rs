@@ -269,7 +269,9 @@ Scenario(
 
 /// H7: lost responses (`AckLost`) with a 300 s duration: each request is processed by all of
 /// its 9 attempts; without de-duplication the 8 retries deliver it again (8 duplicates per
-/// record), with de-duplication none. Nothing is skipped to S3: every record was delivered.
+/// record), with de-duplication none. Firehose saw no `200`, so each request with no retry
+/// left is still written to `http-endpoint-failed/` (H6): one object per skipped request,
+/// whose records keep their fate, `delivered`.
 #[test]
 fn h7_request_ids_let_the_endpoint_deduplicate() {
     for (dedup, dups_per_record) in [(false, 8), (true, 0)] {
@@ -294,7 +296,9 @@ fn h7_request_ids_let_the_endpoint_deduplicate() {
             "dedup {dedup}"
         );
         assert_eq!(r.skipped, 0);
-        assert_eq!(out.calls.s3_put.attempts, 0);
+        let skipped = out.calls.http_endpoint.skipped_batches;
+        assert_eq!(skipped, done.len() as u64);
+        assert_eq!(out.calls.s3_put.attempts, skipped);
         assert_eq!(out.calls.http_endpoint.max_attempts_per_batch, 9);
     }
 }
@@ -313,6 +317,34 @@ fn h6_the_next_request_waits_for_the_skipped_object() {
     assert_eq!(out.calls.http_endpoint.skipped_batches, 1);
     assert_eq!(out.records.skipped, 0);
     assert!(out.calls.s3_put.attempts > 100);
+}
+
+/// H6, T10, T12: a request whose lost responses delivered every record is still skipped to
+/// S3 when no retry is left, and the next request waits for that object: with S3 down, one
+/// request in all. Its delivered records never expire (T12: they are at the destination), so
+/// the object is retried, not dropped, even past a 5 s retention (a batch of records that
+/// can expire would be dropped empty and the next request would start).
+#[test]
+fn h6_a_processed_request_with_no_retry_left_still_waits_for_its_object() {
+    let out = run_text(
+        r#"#![enable(implicit_some)]
+Scenario(
+    name: "h6", seed: 8, duration: "10m",
+    sources: [DirectPut(name: "p", rate: Constant(10.0), records_per_call: 10, record_bytes: Fixed(1000))],
+    stream: (retention: "5s"),
+    destination: HttpEndpoint(buffering_hints: (size_in_mbs: 5, interval_in_seconds: 60),
+                              retry_options: (duration_in_seconds: 0)),
+    services: (http_endpoint: (response_time: (base: "1s", per_mib: "0s"), jitter: 0.0)),
+    faults: [AckLost(target: HttpEndpoint, probability: 1.0), Outage(target: S3)],
+)"#,
+    );
+    let c = &out.calls.http_endpoint;
+    assert_eq!((c.batches, c.skipped_batches), (1, 1));
+    // The flush at 60 s: at its attempt the records of 0-55 s are 5 s old and expire
+    // first (T12), the 40 of 56-59 s are delivered by the lost response.
+    assert_eq!(out.records.delivered, 40);
+    assert!(out.calls.s3_put.attempts > 50);
+    assert_eq!(out.records.skipped, 0);
 }
 
 /// SP2: acknowledgement times past the timeout fail at exactly the timeout (180 s). Under a

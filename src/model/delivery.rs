@@ -91,18 +91,27 @@ impl Batch {
     }
 
     /// T5, T12: at an attempt's start, the records at least `retention` old are `expired`
-    /// (for backup `copies`, only the copies are lost) and removed. Returns true when that left
+    /// (for backup `copies`, only the copies are lost) and removed; records already at the
+    /// destination or in S3 (settled by an attempt whose acknowledgement was lost) stay. Returns true when that left
     /// the batch empty: it is not sent, and whatever waited for it goes on.
     pub(crate) fn expire(&mut self, ctx: &mut Ctx, copies: bool) -> bool {
         let (now, retention) = (ctx.now, ctx.retention);
         if now.since(self.oldest) < retention {
             return false;
         }
+        let traced = ctx.trace.is_some()
+            && ctx.focus.is_none_or(|f| {
+                self.chunks.iter().any(|c| {
+                    !c.is_settled()
+                        && now.since(c.ingest) >= retention
+                        && f.holds(c.first_id, c.count, c.ingest)
+                })
+            });
         let mut expired = 0;
         let mut newest = SimTime::ZERO;
         let ledger = &mut ctx.ledger;
         self.chunks.retain_mut(|c| {
-            let old = now.since(c.ingest) >= retention;
+            let old = !c.is_settled() && now.since(c.ingest) >= retention;
             if old {
                 if copies {
                     ledger.backup_expired += u64::from(c.count);
@@ -117,12 +126,14 @@ impl Batch {
         self.bytes = self.chunks.iter().map(|c| c.bytes).sum();
         self.oldest = self.chunks.iter().map(|c| c.ingest).min().unwrap_or(now);
         let id = self.id;
-        ctx.trace(|| TraceEvent::Expired {
-            at: now,
-            batch: id,
-            records: expired,
-            newest_ingest: newest,
-        });
+        if traced {
+            ctx.trace(|| TraceEvent::Expired {
+                at: now,
+                batch: id,
+                records: expired,
+                newest_ingest: newest,
+            });
+        }
         self.chunks.is_empty()
     }
 }
@@ -327,10 +338,18 @@ impl Service {
         ctx.queue.push(ctx.now + took, Event::AttemptEnd(call));
     }
 
-    /// Trace hook: the attempt of batch `batch` that ends now carried `records`.
-    pub(crate) fn trace_end(&self, ctx: &mut Ctx, batch: u64, tries: &Tries, records: u64) {
+    /// Trace hook: the attempt of batch `batch` (records `chunks`) that ends now carried
+    /// `records`.
+    pub(crate) fn trace_end(
+        &self,
+        ctx: &mut Ctx,
+        batch: u64,
+        chunks: &[Chunk],
+        tries: &Tries,
+        records: u64,
+    ) {
         let (stage, now) = (self.stage, ctx.now);
-        ctx.trace(|| {
+        ctx.trace_of(chunks, || {
             TraceEvent::Attempt(Attempt {
                 stage,
                 batch,

@@ -100,6 +100,29 @@ pub struct RunOptions {
     pub trace: bool,
     /// Collects the per-minute CloudWatch metrics (M1).
     pub metrics: bool,
+    /// Keeps the trace, and the fate log, of these records only (`explain`): the trace holds
+    /// just the steps of the batches that carry them.
+    pub focus: Option<Focus>,
+}
+
+/// The records `explain` follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// The record with this id (ids count from 0 in sending order, T1).
+    Record(u64),
+    /// Every record ingested at this instant.
+    At(crate::engine::SimTime),
+}
+
+impl Focus {
+    /// True when a run of `count` records from `first_id`, ingested at `ingest`, holds a
+    /// followed record.
+    pub fn holds(&self, first_id: u64, count: u32, ingest: crate::engine::SimTime) -> bool {
+        match *self {
+            Focus::Record(id) => id >= first_id && id - first_id < u64::from(count),
+            Focus::At(t) => ingest == t,
+        }
+    }
 }
 
 /// Everything a finished run knows.
@@ -149,4 +172,6 @@ pub struct RunOutput {
     pub events: u64,
     /// Events that went through the event queue.
     pub queue_events: u64,
+    /// With a focus: what happened to the followed records in the ledger, in order.
+    pub focus_log: Vec<crate::outcome::ledger::FocusEntry>,
 }

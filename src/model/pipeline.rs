@@ -102,6 +102,8 @@ pub(crate) struct Ctx {
     pub metrics: Option<Recorder>,
     /// Id of the next batch.
     pub next_batch: u64,
+    /// The records `explain` follows.
+    pub focus: Option<super::Focus>,
     /// Events handled.
     pub events: u64,
 }
@@ -119,6 +121,22 @@ impl Ctx {
         if let Some(t) = &mut self.trace {
             t.push(event());
         }
+    }
+
+    /// Records a trace event about `chunks` when a trace is kept and, with a focus
+    /// (`explain`), only when they hold a followed record.
+    pub(crate) fn trace_of(&mut self, chunks: &[Chunk], event: impl FnOnce() -> TraceEvent) {
+        if self.trace.is_none() {
+            return;
+        }
+        if let Some(f) = self.focus
+            && !chunks
+                .iter()
+                .any(|c| f.holds(c.first_id, c.count, c.ingest))
+        {
+            return;
+        }
+        self.trace(event);
     }
 
     /// A new batch id.
@@ -174,10 +192,11 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             queue: EventQueue::new(),
             ledger: Ledger::default(),
             retention: scenario.stream.retention_window(),
-            trace: opts.trace.then(Vec::new),
+            trace: (opts.trace || opts.focus.is_some()).then(Vec::new),
             metrics: opts.metrics.then(Recorder::default),
             next_batch: 1,
             events: 0,
+            focus: opts.focus,
         },
         buffers: Buffers::new(
             &scenario,
@@ -194,6 +213,7 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
         destination,
     };
+    stages.ctx.ledger.focus = opts.focus;
     // Only a Kinesis source's back pressure (K5) needs the settled bytes.
     stages.ctx.ledger.track_settled_bytes = matches!(source, Source::Kinesis(_));
     let has_backup = backup_mode == BackupMode::Enabled;
@@ -487,7 +507,7 @@ fn finish(
             },
         )
     });
-    let l = ctx.ledger;
+    let mut l = ctx.ledger;
     let latency_cdf = l.latency.cdf();
     let (lambda_calls, lambda_report) = match lambda {
         Some(stage) => {
@@ -534,6 +554,7 @@ fn finish(
         latency_cdf,
         events: ctx.events,
         queue_events,
+        focus_log: std::mem::take(&mut l.focus_log),
         scenario,
     };
     destination.finish(&mut out);

@@ -31,6 +31,22 @@ pub trait RecordRun {
     fn mark_in_s3(&mut self);
 }
 
+/// One ledger step of records that `explain` follows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FocusEntry {
+    /// When.
+    pub at: SimTime,
+    /// `ingested`, `rejected`, a fate (`delivered`, `expired`, ...), `duplicate` or
+    /// `in_flight`.
+    pub what: &'static str,
+    /// The run's first record id and its records.
+    pub first_id: u64,
+    /// Records in the run.
+    pub records: u32,
+    /// Their ingest time.
+    pub ingest: SimTime,
+}
+
 /// Counts of record fates (F1-F3), in the order of the JSON report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RecordCounts {
@@ -187,6 +203,10 @@ pub struct Ledger {
     pub with_producer: u64,
     /// Backup copies that expired before they could be written (L6): only copies are lost.
     pub backup_expired: u64,
+    /// The records `explain` follows, and what happened to them.
+    pub focus: Option<crate::model::Focus>,
+    /// With a focus: every ledger step of a run that holds a followed record, in order.
+    pub focus_log: Vec<FocusEntry>,
     /// Records a producer resent after a lost acknowledgement, and where each stands (F1).
     copies: IdStates,
     /// The longest any record stayed in the stream before it left it (`DataFreshness` max).
@@ -201,6 +221,22 @@ pub struct Ledger {
 }
 
 impl Ledger {
+    /// With a focus, logs step `what` of `c` at `now` when it holds a followed record.
+    #[inline]
+    fn note(&mut self, c: &impl RecordRun, what: &'static str, now: SimTime) {
+        if let Some(f) = self.focus
+            && f.holds(c.first_id(), c.count(), c.ingest())
+        {
+            self.focus_log.push(FocusEntry {
+                at: now,
+                what,
+                first_id: c.first_id(),
+                records: c.count(),
+                ingest: c.ingest(),
+            });
+        }
+    }
+
     /// A producer made `n` new records.
     pub fn produced(&mut self, n: u32) {
         self.counts.produced += u64::from(n);
@@ -208,6 +244,15 @@ impl Ledger {
 
     /// The stream accepted `c` at `now`, first tried at `first_try`.
     pub fn ingested(&mut self, c: &impl RecordRun, first_try: SimTime, now: SimTime, resent: bool) {
+        self.note(
+            c,
+            if resent {
+                "ingested after a resend"
+            } else {
+                "ingested"
+            },
+            now,
+        );
         if c.is_copy() {
             return;
         }
@@ -221,6 +266,7 @@ impl Ledger {
 
     /// The producer gave up on `c`.
     pub fn rejected(&mut self, c: &impl RecordRun) {
+        self.note(c, "rejected", c.ingest());
         if !c.is_copy() {
             self.counts.rejected += u64::from(c.count());
         }
@@ -272,6 +318,15 @@ impl Ledger {
     /// another fate (F1: delivered at least once). Returns the records delivered for the
     /// first time.
     pub fn delivered(&mut self, c: &mut impl RecordRun, now: SimTime) -> u64 {
+        self.note(
+            c,
+            if c.is_settled() {
+                "delivered again (duplicate)"
+            } else {
+                "delivered"
+            },
+            now,
+        );
         let n = u64::from(c.count());
         let age = now.since(c.ingest());
         if c.is_settled() {
@@ -347,6 +402,7 @@ impl Ledger {
     /// The transform answered `Dropped` for `c` at `now` (L4).
     pub fn dropped(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.note(c, "dropped", now);
             self.settle_bytes(c);
             self.counts.dropped += self.other_fate(c, OtherFate::Dropped);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
@@ -357,6 +413,7 @@ impl Ledger {
     /// repeated write (lost acknowledgement) changes nothing.
     pub fn processing_failed(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.note(c, "processing_failed", now);
             self.settle_bytes(c);
             self.counts.processing_failed += self.other_fate(c, OtherFate::ProcessingFailed);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
@@ -367,6 +424,7 @@ impl Ledger {
     /// The destination gave up on `c` at `now` (R4, E3): its records are in S3.
     pub fn skipped(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.note(c, "skipped", now);
             self.settle_bytes(c);
             self.counts.skipped += self.other_fate(c, OtherFate::Skipped);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
@@ -378,6 +436,7 @@ impl Ledger {
     /// fate.
     pub fn expired(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.note(c, "expired", now);
             self.settle_bytes(c);
             self.counts.expired += self.other_fate(c, OtherFate::Expired);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
@@ -387,6 +446,7 @@ impl Ledger {
     /// The destination refused `c` permanently at `now` and Firehose keeps no copy (H4).
     pub fn discarded(&mut self, c: &mut impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.note(c, "discarded", now);
             self.settle_bytes(c);
             self.counts.discarded += self.other_fate(c, OtherFate::Discarded);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
@@ -397,6 +457,7 @@ impl Ledger {
     /// `c` was still unsettled at the end `now`, having entered the stream.
     pub fn in_stream_at_end(&mut self, c: &impl RecordRun, now: SimTime) {
         if c.is_unsettled() {
+            self.note(c, "in_flight", now);
             self.counts.in_flight += self.other_fate(c, OtherFate::InFlight);
             self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
         }

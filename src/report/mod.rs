@@ -11,6 +11,7 @@ mod settings;
 mod text;
 
 pub use markdown::markdown;
+pub(crate) use settings::fault_text;
 pub use text::text;
 
 /// Writes a run's `report.json`, `report.md` (embedding the charts), `metrics.csv` (when the

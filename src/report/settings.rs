@@ -45,7 +45,7 @@ fn window_text(f: &Fault) -> String {
     }
 }
 
-fn fault_text(f: &Fault) -> String {
+pub(crate) fn fault_text(f: &Fault) -> String {
     let what = match f {
         Fault::Outage { .. } => "every call fails".to_string(),
         Fault::Errors { probability, .. } => format!("calls fail with probability {probability}"),

@@ -7,12 +7,14 @@
 //!   shrunk to a minimal one (`firehose-sim check`);
 //! - [`gallery`]: the reports of every bundled scenario and sweep, with an index
 //!   (`firehose-sim gallery`);
+//! - [`explain`]: the path of one record through a run (`firehose-sim explain`);
 //! - [`fields`]: the field paths that sweeps' axes and outputs and check's properties name.
 //!
 //! The strategies for users' own property tests stay in [`crate::testing`], which `check`
 //! builds on.
 
 pub mod check;
+pub mod explain;
 pub mod fields;
 pub mod gallery;
 pub mod sweep;

@@ -21,6 +21,7 @@ pub fn run(s: &Scenario) -> RunOutput {
             seed: None,
             trace: true,
             metrics: true,
+            focus: None,
         },
     ) {
         Ok(o) => o,

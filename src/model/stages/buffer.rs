@@ -287,7 +287,7 @@ impl Buffers {
             p.flushed(slot);
             batch.partition = (slot != ERRORS).then_some(slot);
         }
-        ctx.trace(|| TraceEvent::Flush {
+        ctx.trace_of(&batch.chunks, || TraceEvent::Flush {
             at: batch.created,
             buffer: id,
             batch: batch.id,

@@ -223,7 +223,8 @@ impl LambdaStage {
             self.executing = self.executing.saturating_sub(1);
         }
         let records = inv.records();
-        self.service.trace_end(ctx, id, &inv.tries, records);
+        self.service
+            .trace_end(ctx, id, &inv.chunks, &inv.tries, records);
         self.service.count_end(ctx, &inv.tries, records);
         let failures = &mut self.report.failures;
         match outcome {

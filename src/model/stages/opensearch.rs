@@ -184,6 +184,11 @@ impl Protocol for OpenSearch {
         vec![batch]
     }
 
+    /// E3: only the documents not yet indexed go to S3.
+    fn skips_all(&self) -> bool {
+        false
+    }
+
     /// E1, E2, T8: the bulk time, failing at the request timeout.
     fn attempt(
         &mut self,

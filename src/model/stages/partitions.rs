@@ -50,11 +50,12 @@ enum Keys {
     Uniform(u64),
     /// Cumulative weights, `count + 1` of them from 0.
     Zipf(Vec<f64>),
-    PerInterval(u64, u64),
+    /// Interval in us, keys, and a namespace shared by the producers with that interval.
+    PerInterval(u64, u64, u64),
 }
 
 impl Keys {
-    fn new(k: Option<PartitionKey>) -> Self {
+    fn new(k: Option<PartitionKey>, namespace: u64) -> Self {
         match k {
             None | Some(PartitionKey::Constant) => Keys::One,
             Some(PartitionKey::Uniform(n)) => Keys::Uniform(u64::from(n.max(1))),
@@ -69,7 +70,7 @@ impl Keys {
                 Keys::Zipf(cum)
             }
             Some(PartitionKey::PerInterval(interval, n)) => {
-                Keys::PerInterval(interval.0.max(1), u64::from(n.max(1)))
+                Keys::PerInterval(interval.0.max(1), u64::from(n.max(1)), namespace)
             }
         }
     }
@@ -78,7 +79,7 @@ impl Keys {
     fn count(&self) -> u64 {
         match self {
             Keys::One => 1,
-            Keys::Uniform(n) | Keys::PerInterval(_, n) => *n,
+            Keys::Uniform(n) | Keys::PerInterval(_, n, _) => *n,
             Keys::Zipf(cum) => cum.len() as u64 - 1,
         }
     }
@@ -149,13 +150,31 @@ impl Partitions {
             )
         };
         Partitions {
-            keys: scenario
-                .sources
-                .iter()
-                .map(|s| match s {
-                    Source::DirectPut(p) => Keys::new(p.partition_key),
-                })
-                .collect(),
+            keys: {
+                // One namespace per distinct interval, in order of first use.
+                let mut intervals: Vec<u64> = Vec::new();
+                scenario
+                    .sources
+                    .iter()
+                    .map(|s| match s {
+                        Source::DirectPut(p) => {
+                            let ns = match p.partition_key {
+                                Some(PartitionKey::PerInterval(i, _)) => {
+                                    match intervals.iter().position(|x| *x == i.0) {
+                                        Some(k) => k as u64,
+                                        None => {
+                                            intervals.push(i.0);
+                                            intervals.len() as u64 - 1
+                                        }
+                                    }
+                                }
+                                _ => 0,
+                            };
+                            Keys::new(p.partition_key, ns)
+                        }
+                    })
+                    .collect()
+            },
             rng: streams.stream("partitions/keys"),
             hint_bytes: u64::from(hints.size_in_mbs) * MIB,
             interval: SimDuration::from_secs(u64::from(hints.interval_in_seconds)),
@@ -200,9 +219,10 @@ impl Partitions {
     pub(crate) fn push(&mut self, c: Chunk, metrics: &mut Option<Recorder>, now: SimTime) {
         let keys = &self.keys[usize::from(c.source).min(self.keys.len() - 1)];
         let k = keys.count();
-        // Keys of an interval never meet the keys of a producer without intervals.
+        // Interval keys: key (20 bits), interval number + 1 (32 bits), and the interval's
+        // namespace, so they never meet plain keys (below 2^20) nor another interval's.
         let epoch = match keys {
-            Keys::PerInterval(interval, _) => (c.ingest.0 / interval + 1) << 32,
+            Keys::PerInterval(interval, _, ns) => (ns << 52) | ((c.ingest.0 / interval + 1) << 20),
             _ => 0,
         };
         if k == 1 {

@@ -171,7 +171,8 @@ impl Destination for RedshiftStage {
             return Vec::new();
         };
         let records = b.records();
-        self.service.trace_end(ctx, b.id, &b.tries, records);
+        self.service
+            .trace_end(ctx, b.id, &b.chunks, &b.tries, records);
         let outcome = b.tries.outcome;
         if outcome.reached_target() {
             // Loaded into Redshift (R5: a lost acknowledgement still loaded the records).

@@ -74,6 +74,13 @@ pub(crate) trait Protocol {
     /// `req` is skipped with its `undelivered` records (H6, SP2).
     fn skipped(&mut self, _req: &Request, _undelivered: u64) {}
 
+    /// True when a skip writes every record of the request to S3, the ones an attempt whose
+    /// response was lost delivered too (H6: Firehose saw no success); false when only the
+    /// undelivered ones go (E3's undelivered documents).
+    fn skips_all(&self) -> bool {
+        true
+    }
+
     /// Writes the calls and the report section into the run's output.
     fn finish(self, calls: DeliveryCalls, skips: SkipStats, out: &mut RunOutput);
 }
@@ -216,8 +223,13 @@ impl<P: Protocol> Destination for RequestStage<P> {
             return Vec::new();
         };
         let outcome = req.batch.tries.outcome;
-        self.service
-            .trace_end(ctx, req.batch.id, &req.batch.tries, req.batch.records());
+        self.service.trace_end(
+            ctx,
+            req.batch.id,
+            &req.batch.chunks,
+            &req.batch.tries,
+            req.batch.records(),
+        );
         let mut hs = self.protocol.ended(ctx, req, outcome);
         self.service
             .count_end(ctx, &req.batch.tries, req.batch.records());
@@ -226,12 +238,12 @@ impl<P: Protocol> Destination for RequestStage<P> {
             Outcome::RequestTooLarge => {
                 // H4: permanent; no retry, no S3 copy. The next request starts now.
                 self.skips.requests_too_large += 1;
+                let before = ctx.ledger.counts.discarded;
                 for c in &mut req.batch.chunks {
-                    if c.is_unsettled() {
-                        self.skips.records_discarded += u64::from(c.count);
-                    }
                     ctx.ledger.discarded(c, now);
                 }
+                // As the ledger counts them (a record a resent copy delivered keeps that).
+                self.skips.records_discarded += ctx.ledger.counts.discarded - before;
             }
             _ => {
                 if self
@@ -305,14 +317,19 @@ impl<P: Protocol> RequestStage<P> {
         s.max_seconds_to_skip = s
             .max_seconds_to_skip
             .max(now.since(t.first_start).as_secs_f64());
+        let all = self.protocol.skips_all();
         let undelivered: Vec<Chunk> = req
             .batch
             .chunks
             .iter()
             .copied()
-            .filter(|c| !c.is_settled())
+            .filter(|c| all || !c.is_settled())
             .collect();
-        let n = undelivered.iter().map(|c| u64::from(c.count)).sum();
+        let n = undelivered
+            .iter()
+            .filter(|c| !c.is_settled())
+            .map(|c| u64::from(c.count))
+            .sum();
         self.protocol.skipped(&req, n);
         if undelivered.is_empty() {
             self.lane.state = LaneState::Idle;

@@ -214,7 +214,7 @@ impl Writer {
         let records = object.batch.records();
         let tries = object.batch.tries;
         self.service
-            .trace_end(ctx, object.batch.id, &tries, records);
+            .trace_end(ctx, object.batch.id, &object.batch.chunks, &tries, records);
         self.service.count_end(ctx, &tries, records);
         if tries.outcome.reached_target() {
             let ledger = &mut ctx.ledger;

@@ -1,0 +1,309 @@
+//! `firehose-sim explain`: the path of one record (or of the records ingested at one instant)
+//! through a run: its ingest, every buffer flush, every attempt of every call that carried it
+//! with its outcome and the fault that caused a failure, the pauses between attempts, and its
+//! fate with latency.
+//!
+//! The scenario runs once with a focus ([`crate::model::Focus`]): the trace keeps only the
+//! steps of batches that hold a followed record, and the ledger logs only their fates, so
+//! memory is that of a plain run plus a few hundred steps.
+
+use crate::engine::SimTime;
+use crate::model::{Focus, Outcome, RunOptions, Stage, TraceEvent};
+use crate::scenario::{Scenario, Target};
+use serde::Serialize;
+
+/// One step of a followed record's path.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// When it started, in seconds from the start of the run.
+    pub at_seconds: f64,
+    /// When it ended (attempts), in seconds.
+    pub end_seconds: Option<f64>,
+    /// `ingest`, `flush`, `attempt`, `pause`, `expired` or `fate`.
+    pub kind: &'static str,
+    /// What happened, in words.
+    pub what: String,
+}
+
+/// The path of the followed records.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// Scenario name.
+    pub scenario: String,
+    /// Seed used.
+    pub seed: u64,
+    /// What was followed (`record 123` or `records ingested at 1h`).
+    pub followed: String,
+    /// The steps, in time order.
+    pub steps: Vec<Step>,
+    /// The fate of the followed records (the last one logged).
+    pub fate: String,
+    /// Latency of a delivered record in seconds (F4).
+    pub latency_seconds: Option<f64>,
+}
+
+/// A time as `2h03m05.1s` (whole minutes and hours, seconds with up to 6 decimals).
+pub fn clock(t: SimTime) -> String {
+    let us = t.0;
+    let (h, m) = (us / 3_600_000_000, (us / 60_000_000) % 60);
+    let (whole, frac) = ((us % 60_000_000) / 1_000_000, us % 1_000_000);
+    let mut frac = format!("{frac:06}");
+    while frac.ends_with('0') {
+        frac.pop();
+    }
+    let frac = if frac.is_empty() {
+        String::new()
+    } else {
+        format!(".{frac}")
+    };
+    match (h, m) {
+        (0, 0) => format!("{whole}{frac}s"),
+        (0, _) => format!("{m}m{whole:02}{frac}s"),
+        _ => format!("{h}h{m:02}m{whole:02}{frac}s"),
+    }
+}
+
+fn stage_name(s: Stage) -> &'static str {
+    match s {
+        Stage::Lambda => "Lambda invocation",
+        Stage::S3 => "S3 PUT",
+        Stage::BackupS3 => "backup S3 PUT",
+        Stage::RedshiftCopy => "Redshift COPY",
+        Stage::OpenSearchBulk => "OpenSearch bulk request",
+        Stage::HttpEndpoint => "HTTP endpoint request",
+        Stage::Splunk => "Splunk request",
+    }
+}
+
+fn target_of(s: Stage) -> Target {
+    match s {
+        Stage::Lambda => Target::Lambda,
+        Stage::S3 => Target::S3,
+        Stage::BackupS3 => Target::BackupS3,
+        Stage::RedshiftCopy => Target::Redshift,
+        Stage::OpenSearchBulk => Target::OpenSearch,
+        Stage::HttpEndpoint => Target::HttpEndpoint,
+        Stage::Splunk => Target::Splunk,
+    }
+}
+
+/// Runs `scenario` following `focus` and returns the path.
+pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String> {
+    let out = crate::simulate(
+        scenario,
+        &RunOptions {
+            focus: Some(focus),
+            ..Default::default()
+        },
+    )?;
+    let followed = match focus {
+        Focus::Record(id) => {
+            if id >= out.records.produced {
+                return Err(format!(
+                    "no record {id}: the run produced {} records (ids 0 to {})",
+                    out.records.produced,
+                    out.records.produced.saturating_sub(1)
+                ));
+            }
+            format!("record {id}")
+        }
+        Focus::At(t) => {
+            if out.focus_log.is_empty() {
+                return Err(format!(
+                    "no record was ingested at {}: give the time of a call (T1), e.g. 0s",
+                    clock(t)
+                ));
+            }
+            format!("records ingested at {}", clock(t))
+        }
+    };
+    let secs = |t: SimTime| t.0 as f64 / 1e6;
+    let mut steps: Vec<(SimTime, u8, Step)> = Vec::new();
+    let mut push = |at: SimTime, order: u8, kind, end: Option<SimTime>, what: String| {
+        steps.push((
+            at,
+            order,
+            Step {
+                at_seconds: secs(at),
+                end_seconds: end.map(secs),
+                kind,
+                what,
+            },
+        ))
+    };
+    for e in &out.focus_log {
+        if e.what.starts_with("ingested") {
+            push(
+                e.at,
+                0,
+                "ingest",
+                None,
+                format!(
+                    "{} by the stream, in a run of {} records (ids {} to {})",
+                    e.what,
+                    e.records,
+                    e.first_id,
+                    e.first_id + u64::from(e.records) - 1
+                ),
+            );
+        }
+    }
+    let mut last_end: std::collections::BTreeMap<(u8, u64), SimTime> = Default::default();
+    for e in &out.trace {
+        match e {
+            TraceEvent::Flush {
+                at,
+                buffer,
+                batch,
+                records,
+                bytes,
+                reason,
+            } => push(
+                *at,
+                1,
+                "flush",
+                None,
+                format!(
+                    "{buffer:?} buffer flushed batch {batch} ({reason:?}): {records} records, {bytes} bytes"
+                ),
+            ),
+            TraceEvent::Attempt(a) => {
+                let key = (a.stage as u8, a.batch);
+                if let Some(prev) = last_end.get(&key)
+                    && a.start > *prev
+                {
+                    push(
+                        *prev,
+                        2,
+                        "pause",
+                        Some(a.start),
+                        format!(
+                            "{} of batch {}: pause of {} before attempt {}",
+                            stage_name(a.stage),
+                            a.batch,
+                            clock(SimTime(a.start.0 - prev.0)),
+                            a.attempt
+                        ),
+                    );
+                }
+                last_end.insert(key, a.end);
+                let cause = if a.outcome == Outcome::Ok {
+                    String::new()
+                } else {
+                    scenario
+                        .faults
+                        .iter()
+                        .filter(|f| f.target() == target_of(a.stage))
+                        .find(|f| {
+                            let (from, until) = f.window();
+                            a.start.0 >= from.0 && a.start.0 < until.0
+                        })
+                        .map_or(String::new(), |f| {
+                            format!("; fault {}", crate::report::fault_text(f))
+                        })
+                };
+                push(
+                    a.start,
+                    3,
+                    "attempt",
+                    Some(a.end),
+                    format!(
+                        "{} of batch {}, attempt {}: {:?} at {} ({} records){cause}",
+                        stage_name(a.stage),
+                        a.batch,
+                        a.attempt,
+                        a.outcome,
+                        clock(a.end),
+                        a.records
+                    ),
+                );
+            }
+            TraceEvent::Expired {
+                at, batch, records, ..
+            } => push(
+                *at,
+                4,
+                "expired",
+                None,
+                format!(
+                    "{records} records of batch {batch} expired at the start of an attempt (retention {}, T12)",
+                    scenario.stream.retention_window()
+                ),
+            ),
+        }
+    }
+    let mut fate = "in_flight".to_string();
+    let mut latency = None;
+    for e in &out.focus_log {
+        if e.what.starts_with("ingested") {
+            continue;
+        }
+        // F1: a first delivery decides; otherwise the first fate logged.
+        if e.what == "delivered" && latency.is_none() {
+            fate = e.what.to_string();
+            latency = Some(secs(e.at) - secs(e.ingest));
+        } else if fate == "in_flight" && !e.what.starts_with("delivered again") {
+            fate = e.what.to_string();
+        }
+        let age = clock(SimTime(e.at.0.saturating_sub(e.ingest.0)));
+        push(
+            e.at,
+            5,
+            "fate",
+            None,
+            format!("{}: {} records, age {age}", e.what, e.records),
+        );
+    }
+    steps.sort_by_key(|s| (s.0, s.1));
+    Ok(Explanation {
+        scenario: out.scenario.name.clone(),
+        seed: out.scenario.seed,
+        followed,
+        steps: steps.into_iter().map(|s| s.2).collect(),
+        fate,
+        latency_seconds: latency,
+    })
+}
+
+impl Explanation {
+    /// The timeline as text, one line per step.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "firehose-sim explain: {} of {} (seed {})\n",
+            self.followed, self.scenario, self.seed
+        );
+        for step in &self.steps {
+            let at = clock(SimTime((step.at_seconds * 1e6).round() as u64));
+            s.push_str(&format!("  {at:>16}  {:<8} {}\n", step.kind, step.what));
+        }
+        s.push_str(&format!("fate: {}", self.fate));
+        if let Some(l) = self.latency_seconds {
+            s.push_str(&format!(
+                ", latency {}",
+                clock(SimTime((l * 1e6).round() as u64))
+            ));
+        }
+        s.push('\n');
+        s
+    }
+
+    /// The path as pretty JSON.
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_formats_hours_minutes_and_seconds() {
+        assert_eq!(clock(SimTime(0)), "0s");
+        assert_eq!(clock(SimTime(5_100_000)), "5.1s");
+        assert_eq!(clock(SimTime(300_100_000)), "5m00.1s");
+        assert_eq!(clock(SimTime(7_385_100_000)), "2h03m05.1s");
+    }
+}
