@@ -25,3 +25,33 @@ fn readme_samples_are_current_output() {
         );
     }
 }
+
+/// The `explain` samples in README.md are lines of the current output (the README elides the
+/// middle with `...`).
+#[test]
+fn readme_explain_samples_are_current_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    for (scenario, record) in [
+        ("scenarios/redshift-outage.ron", "2000000"),
+        ("scenarios/s3-outage-25h.ron", "0"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_firehose-sim"))
+            .args(["explain", scenario, "--record", record])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .expect("the binary runs");
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).expect("UTF-8");
+        let first = text.lines().next().expect("a title line");
+        let start = readme.find(first).expect("README shows the sample");
+        let block = &readme[start..];
+        let block = &block[..block.find("```").expect("the sample's fence")];
+        for line in block.lines().filter(|l| l.trim() != "...") {
+            assert!(
+                text.lines().any(|t| t == line),
+                "README's explain sample of {scenario} has a line the tool no longer prints: {line}"
+            );
+        }
+    }
+}

@@ -23,6 +23,14 @@ pub struct Step {
     pub kind: &'static str,
     /// What happened, in words.
     pub what: String,
+    /// The call, for attempts and pauses.
+    pub stage: Option<Stage>,
+    /// The batch, for flushes, attempts, pauses and expiries.
+    pub batch: Option<u64>,
+    /// The attempt number (1 for the first), for attempts.
+    pub attempt: Option<u32>,
+    /// How an attempt ended.
+    pub outcome: Option<Outcome>,
 }
 
 /// The path of the followed records.
@@ -87,6 +95,35 @@ fn target_of(s: Stage) -> Target {
     }
 }
 
+type Steps = Vec<(SimTime, u8, Step)>;
+
+/// Adds a step at `at` (`order` breaks ties: ingest, flush, pause, attempt, expiry, fate).
+fn add<'a>(
+    steps: &'a mut Steps,
+    at: SimTime,
+    order: u8,
+    kind: &'static str,
+    end: Option<SimTime>,
+    what: String,
+) -> &'a mut Step {
+    let secs = |t: SimTime| t.0 as f64 / 1e6;
+    steps.push((
+        at,
+        order,
+        Step {
+            at_seconds: secs(at),
+            end_seconds: end.map(secs),
+            kind,
+            what,
+            stage: None,
+            batch: None,
+            attempt: None,
+            outcome: None,
+        },
+    ));
+    &mut steps.last_mut().expect("just pushed").2
+}
+
 /// Runs `scenario` following `focus` and returns the path.
 pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String> {
     let out = crate::simulate(
@@ -118,22 +155,11 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
         }
     };
     let secs = |t: SimTime| t.0 as f64 / 1e6;
-    let mut steps: Vec<(SimTime, u8, Step)> = Vec::new();
-    let mut push = |at: SimTime, order: u8, kind, end: Option<SimTime>, what: String| {
-        steps.push((
-            at,
-            order,
-            Step {
-                at_seconds: secs(at),
-                end_seconds: end.map(secs),
-                kind,
-                what,
-            },
-        ))
-    };
+    let mut steps: Steps = Vec::new();
     for e in &out.focus_log {
         if e.what.starts_with("ingested") {
-            push(
+            add(
+                &mut steps,
                 e.at,
                 0,
                 "ingest",
@@ -158,21 +184,26 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                 records,
                 bytes,
                 reason,
-            } => push(
-                *at,
-                1,
-                "flush",
-                None,
-                format!(
-                    "{buffer:?} buffer flushed batch {batch} ({reason:?}): {records} records, {bytes} bytes"
-                ),
-            ),
+            } => {
+                add(
+        &mut steps,
+                    *at,
+                    1,
+                    "flush",
+                    None,
+                    format!(
+                        "{buffer:?} buffer flushed batch {batch} ({reason:?}): {records} records, {bytes} bytes"
+                    ),
+                )
+                .batch = Some(*batch);
+            }
             TraceEvent::Attempt(a) => {
                 let key = (a.stage as u8, a.batch);
                 if let Some(prev) = last_end.get(&key)
                     && a.start > *prev
                 {
-                    push(
+                    let p = add(
+                        &mut steps,
                         *prev,
                         2,
                         "pause",
@@ -185,6 +216,7 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                             a.attempt
                         ),
                     );
+                    (p.stage, p.batch) = (Some(a.stage), Some(a.batch));
                 }
                 last_end.insert(key, a.end);
                 let cause = if a.outcome == Outcome::Ok {
@@ -202,7 +234,8 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                             format!("; fault {}", crate::report::fault_text(f))
                         })
                 };
-                push(
+                let step = add(
+                    &mut steps,
                     a.start,
                     3,
                     "attempt",
@@ -217,19 +250,27 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                         a.records
                     ),
                 );
+                step.stage = Some(a.stage);
+                step.batch = Some(a.batch);
+                step.attempt = Some(a.attempt);
+                step.outcome = Some(a.outcome);
             }
             TraceEvent::Expired {
                 at, batch, records, ..
-            } => push(
-                *at,
-                4,
-                "expired",
-                None,
-                format!(
-                    "{records} records of batch {batch} expired at the start of an attempt (retention {}, T12)",
-                    scenario.stream.retention_window()
-                ),
-            ),
+            } => {
+                add(
+        &mut steps,
+                    *at,
+                    4,
+                    "expired",
+                    None,
+                    format!(
+                        "{records} records of batch {batch} expired at the start of an attempt (retention {}, T12)",
+                        scenario.stream.retention_window()
+                    ),
+                )
+                .batch = Some(*batch);
+            }
         }
     }
     let mut fate = "in_flight".to_string();
@@ -246,7 +287,8 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
             fate = e.what.to_string();
         }
         let age = clock(SimTime(e.at.0.saturating_sub(e.ingest.0)));
-        push(
+        add(
+            &mut steps,
             e.at,
             5,
             "fate",
