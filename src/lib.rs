@@ -37,7 +37,7 @@
 //!   end of every run, in release builds too.
 //! - [`report`]: the JSON report (a stable contract), text and Markdown, and the charts of
 //!   runs and sweeps.
-//! - [`study`]: the commands that run many simulations: sweeps, `check`, the gallery.
+//! - [`study`]: the commands built on runs: sweeps, `check`, the gallery, `explain`.
 
 #![warn(missing_docs, unreachable_pub)]
 
