@@ -31,6 +31,8 @@ pub enum ExplainFormat {
     Text,
     /// The steps as JSON, for tools.
     Json,
+    /// A swimlane chart (SVG): a lane per call, attempts coloured by outcome.
+    Svg,
 }
 
 /// The subcommands.

@@ -212,10 +212,18 @@ fn explain(
     };
     match explain::explain(&s, focus) {
         Ok(x) => {
-            emit(&match format {
-                cli::ExplainFormat::Text => x.to_text(),
-                cli::ExplainFormat::Json => x.to_json(),
-            });
+            let out = match format {
+                cli::ExplainFormat::Text => Ok(x.to_text()),
+                cli::ExplainFormat::Json => Ok(x.to_json()),
+                cli::ExplainFormat::Svg => x.to_svg(),
+            };
+            match out {
+                Ok(text) => emit(&text),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(VIOLATION);
+                }
+            }
             ExitCode::SUCCESS
         }
         Err(e) => {

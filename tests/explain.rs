@@ -145,3 +145,21 @@ fn explain_command_prints_text_and_json_and_rejects_unknown_records() {
     let e = String::from_utf8(bad.stderr).unwrap();
     assert!(e.contains("no record 99999999999"), "{e}");
 }
+
+/// The swimlane SVG: one lane per call the record met, its attempts as bars, a legend.
+#[test]
+fn the_swimlane_svg_has_a_lane_per_call() {
+    let x = explain(&load("redshift-outage.ron"), Focus::Record(2_000_000)).unwrap();
+    let svg = x.to_svg().unwrap();
+    assert!(svg.starts_with("<svg"));
+    for lane in ["buffer", "S3 PUT", "Redshift COPY", "Failed", "pause"] {
+        assert!(svg.contains(lane), "{lane}");
+    }
+    // Bars plus one legend swatch each: 12 failed COPY attempts (red), 11 pauses and the
+    // swatch (grey), the flush (blue), the written PUT (green).
+    let fill = |c: &str| svg.matches(&format!("fill=\"#{c}\"")).count();
+    assert_eq!(fill("D62728"), 12 + 1);
+    assert_eq!(fill("C8C8C8"), 11 + 1);
+    assert_eq!(fill("1F77B4"), 1 + 1);
+    assert_eq!(fill("2CA02C"), 1 + 1);
+}

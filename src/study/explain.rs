@@ -329,6 +329,68 @@ impl Explanation {
         s
     }
 
+    /// The path as an SVG swimlane chart: a lane per call (and one for buffers), its attempts
+    /// as bars coloured by outcome, pauses in grey.
+    pub fn to_svg(&self) -> Result<String, String> {
+        crate::report::charts::svg(&self.to_plot())
+    }
+
+    /// The swimlane chart of [`Explanation::to_svg`].
+    pub fn to_plot(&self) -> crate::report::charts::Plot {
+        use crate::report::charts::{Chart, Plot};
+        let mut lanes: Vec<String> = vec!["buffer".into()];
+        let classes: Vec<String> = [
+            "flush",
+            "Failed",
+            "Ok",
+            "AckLost",
+            "Timeout",
+            "other failure",
+            "pause",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let mut bars = Vec::new();
+        for s in &self.steps {
+            let lane = match s.stage {
+                Some(stage) => {
+                    let name = stage_name(stage).to_string();
+                    match lanes.iter().position(|l| *l == name) {
+                        Some(i) => i,
+                        None => {
+                            lanes.push(name);
+                            lanes.len() - 1
+                        }
+                    }
+                }
+                None if s.kind == "flush" => 0,
+                None => continue,
+            };
+            let class = match (s.kind, s.outcome) {
+                ("flush", _) => 0,
+                ("pause", _) => 6,
+                (_, Some(Outcome::Failed)) => 1,
+                (_, Some(Outcome::Ok)) => 2,
+                (_, Some(Outcome::AckLost)) => 3,
+                (_, Some(Outcome::Timeout | Outcome::TimeoutIndexed)) => 4,
+                _ => 5,
+            };
+            let end = s.end_seconds.unwrap_or(s.at_seconds);
+            bars.push((lane, s.at_seconds / 60.0, end / 60.0, class));
+        }
+        Plot {
+            stem: "explain".into(),
+            title: format!("{}: {} ({})", self.scenario, self.followed, self.fate),
+            chart: Chart::Lanes {
+                x_desc: "time (min)".into(),
+                lanes,
+                classes,
+                bars,
+            },
+        }
+    }
+
     /// The path as pretty JSON.
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();

@@ -68,6 +68,19 @@ pub enum Chart {
         /// (label, value).
         bars: Vec<(String, f64)>,
     },
+    /// Bars on lanes over time: one lane per name, each bar `(lane, start, end, class)`
+    /// coloured by its class (the palette in order; a class named `pause` in light grey), with
+    /// a legend of the classes (`explain`'s swimlanes).
+    Lanes {
+        /// X axis label, with unit.
+        x_desc: String,
+        /// Lane names, top first.
+        lanes: Vec<String>,
+        /// Class names, in legend order.
+        classes: Vec<String>,
+        /// `(lane, start, end, class)`.
+        bars: Vec<(usize, f64, f64, usize)>,
+    },
     /// A grid of values: rows by columns, with axis names.
     Heatmap {
         /// X axis label.
@@ -293,6 +306,78 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, plot: &Plot) -> Result
                         ("sans-serif", 14).into_font(),
                     )
                 }))
+                .map_err(err)?;
+        }
+        Chart::Lanes {
+            x_desc,
+            lanes,
+            classes,
+            bars,
+        } => {
+            let (x0, x1) = bounds(bars.iter().flat_map(|b| [b.1, b.2]));
+            let span = (x1 - x0).max(1e-3);
+            let n = lanes.len().max(1);
+            let mut chart = ChartBuilder::on(&root)
+                .caption(caption.0, caption.1)
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(170)
+                .build_cartesian_2d(
+                    (x0 - span * 0.02)..(x1 + span * 0.02),
+                    -0.5f64..(n as f64 - 0.5),
+                )
+                .map_err(err)?;
+            let names = lanes.clone();
+            let formatter = move |y: &f64| {
+                let i = y.round();
+                if (y - i).abs() < 1e-6 && i >= 0.0 {
+                    // Lane 0 at the top.
+                    names
+                        .get(n - 1 - (i as usize).min(n - 1))
+                        .cloned()
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                }
+            };
+            chart
+                .configure_mesh()
+                .disable_y_mesh()
+                .y_labels(n * 2 + 1)
+                .y_label_formatter(&formatter)
+                .x_label_formatter(&axis_label)
+                .x_desc(x_desc.as_str())
+                .label_style(("sans-serif", 14))
+                .draw()
+                .map_err(err)?;
+            // A bar is at least 0.2% of the span wide, so that short attempts show.
+            let min_w = span * 0.002;
+            for (c, name) in classes.iter().enumerate() {
+                let color = if name == "pause" {
+                    RGBColor(200, 200, 200)
+                } else {
+                    PALETTE[c % PALETTE.len()]
+                };
+                chart
+                    .draw_series(bars.iter().filter(|b| b.3 == c).map(|b| {
+                        let y = (n - 1 - b.0.min(n - 1)) as f64;
+                        Rectangle::new(
+                            [(b.1, y - 0.3), (b.2.max(b.1 + min_w), y + 0.3)],
+                            color.filled(),
+                        )
+                    }))
+                    .map_err(err)?
+                    .label(name.as_str())
+                    .legend(move |(x, y)| {
+                        Rectangle::new([(x, y - 5), (x + 16, y + 5)], color.filled())
+                    });
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.8))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 14))
+                .draw()
                 .map_err(err)?;
         }
         Chart::Heatmap {
