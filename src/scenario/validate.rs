@@ -283,6 +283,17 @@ impl Checker {
         }
     }
 
+    /// A destination's `retry_options.duration_in_seconds`: 0-7200 s (E2, R3, H5, SP1).
+    fn retry_duration(&mut self, value: u32, what: &str) {
+        self.range_u64(
+            "destination.retry_options.duration_in_seconds",
+            u64::from(value),
+            0,
+            7200,
+            &format!(" seconds ({what})"),
+        );
+    }
+
     /// P1: key counts, a Zipf exponent, a key interval.
     fn partition_key(&mut self, path: &str, k: PartitionKey) {
         match k {
@@ -581,12 +592,9 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         }
         Destination::OpenSearch(o) => {
             present.push(Target::OpenSearch);
-            c.range_u64(
-                "destination.retry_options.duration_in_seconds",
-                u64::from(o.retry_options.duration_in_seconds),
-                0,
-                7200,
-                " seconds (OpenSearch retry duration, E2)",
+            c.retry_duration(
+                o.retry_options.duration_in_seconds,
+                "OpenSearch retry duration, E2",
             );
             if o.index_name.trim().is_empty() || o.index_name.len() > 200 {
                 c.fail(
@@ -601,12 +609,9 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         }
         Destination::HttpEndpoint(d) => {
             present.push(Target::HttpEndpoint);
-            c.range_u64(
-                "destination.retry_options.duration_in_seconds",
-                u64::from(d.retry_options.duration_in_seconds),
-                0,
-                7200,
-                " seconds (HTTP endpoint retry duration, H5)",
+            c.retry_duration(
+                d.retry_options.duration_in_seconds,
+                "HTTP endpoint retry duration, H5",
             );
             (
                 "destination.buffering_hints",
@@ -615,12 +620,9 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         }
         Destination::Splunk(d) => {
             present.push(Target::Splunk);
-            c.range_u64(
-                "destination.retry_options.duration_in_seconds",
-                u64::from(d.retry_options.duration_in_seconds),
-                0,
-                7200,
-                " seconds (Splunk retry duration, SP1)",
+            c.retry_duration(
+                d.retry_options.duration_in_seconds,
+                "Splunk retry duration, SP1",
             );
             c.range_u64(
                 "destination.hec_acknowledgment_timeout_in_seconds",
@@ -633,12 +635,9 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         }
         Destination::Redshift(r) => {
             present.push(Target::Redshift);
-            c.range_u64(
-                "destination.retry_options.duration_in_seconds",
-                u64::from(r.retry_options.duration_in_seconds),
-                0,
-                7200,
-                " seconds (Redshift retry duration, R3)",
+            c.retry_duration(
+                r.retry_options.duration_in_seconds,
+                "Redshift retry duration, R3",
             );
             (
                 "destination.s3_buffering_hints",
