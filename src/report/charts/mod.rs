@@ -205,14 +205,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, plot: &Plot) -> Result
                     .map_err(err)?;
                 let names = x_names.clone();
                 let formatter = move |x: &f64| match &names {
-                    Some(n) => {
-                        let i = x.round();
-                        if (x - i).abs() < 1e-6 && i >= 0.0 {
-                            n.get(i as usize).cloned().unwrap_or_default()
-                        } else {
-                            String::new()
-                        }
-                    }
+                    Some(n) => category_name(n, *x),
                     None => axis_label(x),
                 };
                 let mut mesh = chart.configure_mesh();
@@ -270,14 +263,7 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, plot: &Plot) -> Result
                 .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), 0f64..(y1 * 1.1).max(1.0))
                 .map_err(err)?;
             let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
-            let formatter = move |x: &f64| {
-                let i = x.round();
-                if (x - i).abs() < 1e-6 && i >= 0.0 {
-                    names.get(i as usize).cloned().unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            };
+            let formatter = move |x: &f64| category_name(&names, *x);
             chart
                 .configure_mesh()
                 .disable_x_mesh()
@@ -327,19 +313,9 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, plot: &Plot) -> Result
                     -0.5f64..(n as f64 - 0.5),
                 )
                 .map_err(err)?;
-            let names = lanes.clone();
-            let formatter = move |y: &f64| {
-                let i = y.round();
-                if (y - i).abs() < 1e-6 && i >= 0.0 {
-                    // Lane 0 at the top.
-                    names
-                        .get(n - 1 - (i as usize).min(n - 1))
-                        .cloned()
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                }
-            };
+            // Lane 0 at the top: the y axis counts from the bottom.
+            let names: Vec<String> = lanes.iter().rev().cloned().collect();
+            let formatter = move |y: &f64| category_name(&names, *y);
             chart
                 .configure_mesh()
                 .disable_y_mesh()
@@ -476,6 +452,16 @@ fn round_sig(v: f64) -> String {
         if v < 0.0 { format!("-{out}") } else { out }
     } else {
         format!("{v:.3}")
+    }
+}
+
+/// The name at integer axis position `x` of a categorical axis (nothing between positions).
+fn category_name(names: &[String], x: f64) -> String {
+    let i = x.round();
+    if (x - i).abs() < 1e-6 && i >= 0.0 {
+        names.get(i as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
     }
 }
 
