@@ -568,6 +568,15 @@ fn request_destination() -> impl Strategy<Value = (Destination, HttpEndpointServ
         )
 }
 
+/// Every generated scenario is valid, and survives printing and parsing back.
+fn round_trip(s: &Scenario) -> Result<(), TestCaseError> {
+    let text = scenario::to_ron(s);
+    let parsed = scenario::parse(&text, "generated.ron")
+        .map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
+    prop_assert_eq!(&parsed, s);
+    Ok(())
+}
+
 /// A random partition key (P1).
 fn partition_key() -> impl Strategy<Value = Option<PartitionKey>> {
     prop_oneof![
@@ -618,9 +627,7 @@ proptest! {
         s.services.redshift = RedshiftService::default();
         s.services.opensearch = OpenSearchService::default();
         s.faults.retain(|f| !matches!(f.target(), Target::Redshift | Target::OpenSearch));
-        let text = scenario::to_ron(&s);
-        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-        prop_assert_eq!(&parsed, &s);
+        round_trip(&s)?;
         let observed = RunOptions { trace: true, metrics: true, ..Default::default() };
         let out = simulate(&s, &observed).map_err(TestCaseError::fail)?;
         let r = &out.records;
@@ -677,9 +684,7 @@ proptest! {
         s.destination = d;
         s.services.http_endpoint = http;
         s.services.splunk = splunk;
-        let text = scenario::to_ron(&s);
-        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-        prop_assert_eq!(&parsed, &s);
+        round_trip(&s)?;
         let out = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
         let r = &out.records;
         prop_assert_eq!(r.fates_total(), r.produced);
@@ -724,9 +729,7 @@ proptest! {
         // AckLost on Ingest is not modelled with a Kinesis source.
         s.faults.retain(|f| !matches!(f, Fault::AckLost { target: Target::Ingest, .. }));
         s.faults.extend(read_faults);
-        let text = scenario::to_ron(&s);
-        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-        prop_assert_eq!(&parsed, &s);
+        round_trip(&s)?;
         let out = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
         let r = &out.records;
         prop_assert_eq!(r.fates_total(), r.produced);
@@ -759,10 +762,7 @@ proptest! {
     /// derived counts agree, no run panics, and the same seed gives the same JSON.
     #[test]
     fn f2_conservation_holds_on_random_scenarios(s in scenarios()) {
-        // Every generated scenario is valid, and survives printing and parsing back.
-        let text = scenario::to_ron(&s);
-        let parsed = scenario::parse(&text, "generated.ron").map_err(|e| TestCaseError::fail(format!("{e}\n{text}")))?;
-        prop_assert_eq!(&parsed, &s);
+        round_trip(&s)?;
         let out = simulate(&s, &RunOptions::default()).map_err(TestCaseError::fail)?;
         let r = &out.records;
         prop_assert_eq!(r.fates_total(), r.produced);
