@@ -144,6 +144,26 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
     },
+    /// Write a scenario from a real delivery stream's configuration: the JSON of `aws firehose
+    /// describe-delivery-stream`, a CloudFormation template (JSON or YAML) or Terraform (`.tf`
+    /// or `terraform show -json`).
+    #[command(
+        after_help = "Examples:\n  aws firehose describe-delivery-stream --delivery-stream-name logs > logs.json\n  firehose-sim import logs.json --out /tmp/logs.ron\n  firehose-sim import template.yaml --resource LogsStream --out /tmp/logs.ron\n  firehose-sim import main.tf > /tmp/logs.ron\n\nThe format is detected from the content (a .tf file is HCL). Settings the model does not\nhave are listed at the top of the scenario and on stderr; the workload, the services and\nthe faults are not part of a configuration and get commented defaults to replace with what\nyou measure. Exit 2 on bad input."
+    )]
+    Import {
+        /// The configuration file.
+        file: PathBuf,
+        /// Write the scenario here instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The input format (default: detected from the content).
+        #[arg(long, value_enum)]
+        from: Option<firehose_sim::import::Source>,
+        /// The delivery stream to import when the input has several (its CloudFormation
+        /// logical id or Terraform resource name).
+        #[arg(long)]
+        resource: Option<String>,
+    },
     /// Parse and check a scenario; print it with every default filled in.
     #[command(after_help = "Example:\n  firehose-sim validate scenarios/quickstart.ron")]
     Validate {

@@ -38,10 +38,13 @@
 //! - [`report`]: the JSON report (a stable contract), text and Markdown, and the charts of
 //!   runs and sweeps.
 //! - [`study`]: the commands built on runs: sweeps, `check`, the gallery, `explain`.
+//! - [`import`]: a scenario from a real stream's configuration (describe-delivery-stream
+//!   JSON, CloudFormation, Terraform), with what it cannot model listed.
 
 #![warn(missing_docs, unreachable_pub)]
 
 pub mod engine;
+pub mod import;
 pub mod model;
 pub mod outcome;
 pub mod report;

@@ -95,6 +95,12 @@ fn main() -> ExitCode {
             let default_out = path.with_extension("counterexample.ron");
             run_check(&check, &path, seed, out.unwrap_or(default_out))
         }
+        Command::Import {
+            file,
+            out,
+            from,
+            resource,
+        } => import(&file, out.as_deref(), from, resource),
         Command::Gallery {
             scenarios,
             out,
@@ -366,6 +372,51 @@ fn run_check(
     text_out.push_str(&format!("Replay: firehose-sim run {}\n", out.display()));
     emit(&text_out);
     ExitCode::from(VIOLATION)
+}
+
+fn import(
+    file: &Path,
+    out: Option<&Path>,
+    source: Option<firehose_sim::import::Source>,
+    resource: Option<String>,
+) -> ExitCode {
+    let name = file.display().to_string();
+    let text = match std::fs::read_to_string(file) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("error: {name}: cannot read the configuration: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let options = firehose_sim::import::ImportOptions { source, resource };
+    let imported = match firehose_sim::import::import(&name, &text, &options) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    eprint!("{}", imported.notes());
+    match out {
+        Some(path) => match std::fs::write(path, &imported.scenario) {
+            Ok(()) => {
+                eprintln!(
+                    "scenario written to {} (check it with: firehose-sim validate {})",
+                    path.display(),
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: cannot write {}: {e}", path.display());
+                ExitCode::from(VIOLATION)
+            }
+        },
+        None => {
+            emit(&imported.scenario);
+            ExitCode::SUCCESS
+        }
+    }
 }
 
 /// Writes to standard output; a reader that went away (a closed pipe) is not an error.

@@ -55,3 +55,27 @@ fn readme_explain_samples_are_current_output() {
         }
     }
 }
+
+/// The `import` sample in README.md is lines of the current output (elided with `...`).
+#[test]
+fn readme_import_sample_is_current_output() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_firehose-sim"))
+        .args(["import", "tests/fixtures/import/cfn-kinesis-s3.yaml"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the binary runs");
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).expect("UTF-8");
+    let first = "// Not modelled: these settings do not change";
+    let start = readme.find(first).expect("README shows the import sample");
+    let block = &readme[start..];
+    let block = &block[..block.find("```").expect("the sample's fence")];
+    for line in block.lines().filter(|l| l.trim() != "...") {
+        assert!(
+            text.lines().any(|t| t == line),
+            "README's import sample has a line the tool no longer prints: {line}"
+        );
+    }
+}

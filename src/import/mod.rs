@@ -1,0 +1,405 @@
+//! `firehose-sim import`: a scenario from a real delivery stream's configuration, the JSON of
+//! `aws firehose describe-delivery-stream`, a CloudFormation template (JSON or YAML) or
+//! Terraform (HCL or `terraform show -json`).
+//!
+//! Each input is read into one tree ([`tree::Node`], by `formats`), whose nodes remember
+//! their path in the input; the mapping (`map`) reads the settings the model has under
+//! their CloudFormation or Terraform names and marks them used. Everything left unused is
+//! listed as not modelled, at the top of the scenario and on stderr, so nothing is dropped
+//! silently. The scenario is checked with the same parser `validate` uses before it is
+//! returned.
+
+mod formats;
+mod map;
+mod tree;
+
+use formats::{CFN_STREAM, Document, TF_STREAM};
+use map::{Dialect, KinesisFacts, Mapper};
+use std::fmt;
+use tree::{Node, Value};
+
+/// The input formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Source {
+    /// The JSON of `aws firehose describe-delivery-stream`.
+    Describe,
+    /// A CloudFormation template, JSON or YAML.
+    #[value(name = "cloudformation")]
+    CloudFormation,
+    /// Terraform: HCL (`.tf`) or the JSON of `terraform show -json`.
+    Terraform,
+}
+
+impl Source {
+    fn describe(self) -> &'static str {
+        match self {
+            Source::Describe => "the output of aws firehose describe-delivery-stream",
+            Source::CloudFormation => "a CloudFormation template",
+            Source::Terraform => "Terraform",
+        }
+    }
+}
+
+/// What to import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// The format, or None to detect it from the content.
+    pub source: Option<Source>,
+    /// Which delivery stream, when the input has several (the logical id in CloudFormation,
+    /// the resource name in Terraform).
+    pub resource: Option<String>,
+}
+
+/// Bad input: the file, the place in it, and what was expected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportError {
+    /// The input file.
+    pub file: String,
+    /// Where in it: a path such as `Resources.Stream.Properties`, or `line L, column C`.
+    pub place: String,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl ImportError {
+    pub(super) fn new(file: &str, place: &str, message: String) -> Self {
+        ImportError {
+            file: file.to_string(),
+            place: place.to_string(),
+            message,
+        }
+    }
+}
+
+impl fmt::Display for ImportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.place.is_empty() {
+            write!(f, "error: {}: {}", self.file, self.message)
+        } else {
+            write!(f, "error: {}: {}: {}", self.file, self.place, self.message)
+        }
+    }
+}
+
+impl std::error::Error for ImportError {}
+
+/// An imported scenario.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The scenario (RON), with the lists below as comments at the top; it passes
+    /// `validate`.
+    pub scenario: String,
+    /// The format read.
+    pub source: Source,
+    /// The delivery stream's name in the input.
+    pub resource: String,
+    /// Settings the model does not have, as `(path in the input, value)`.
+    pub unmodelled: Vec<(String, String)>,
+    /// Symbolic references that got the default, as `(path in the input, what)`.
+    pub symbolic: Vec<(String, String)>,
+}
+
+impl Imported {
+    /// What `import` prints on stderr: the settings not modelled and the symbolic ones.
+    pub fn notes(&self) -> String {
+        let mut s = String::new();
+        if !self.unmodelled.is_empty() {
+            s.push_str(&format!(
+                "{} settings are not modelled and were left out (path in the input = value):\n",
+                self.unmodelled.len()
+            ));
+            for (p, v) in &self.unmodelled {
+                s.push_str(&format!("  {p} = {v}\n"));
+            }
+        }
+        if !self.symbolic.is_empty() {
+            s.push_str(&format!(
+                "{} settings are symbolic references and got the default:\n",
+                self.symbolic.len()
+            ));
+            for (p, v) in &self.symbolic {
+                s.push_str(&format!("  {p}: {v}\n"));
+            }
+        }
+        s
+    }
+}
+
+/// Imports the delivery stream in `text` (read from `file`, which names it in messages).
+pub fn import(file: &str, text: &str, options: &ImportOptions) -> Result<Imported, ImportError> {
+    let doc = formats::read(file, text, options.source)?;
+    let (name, stream) = pick(file, &doc, options.resource.as_deref())?;
+    let dialect = match doc.source {
+        Source::Terraform => Dialect::Terraform,
+        _ => Dialect::Aws,
+    };
+    let kinesis = |arn: &str| kinesis_stream(&doc, arn);
+    let hint = |reference: &str| parameter_default(&doc, reference);
+    let mapped = Mapper::new(file, dialect, stream, &kinesis, &hint).map(&name)?;
+    let unmodelled = stream.unused();
+    let header = header(file, &doc, &name, &unmodelled, &mapped.symbolic);
+    let scenario = format!("{header}#![enable(implicit_some)]\n{}", mapped.body);
+    if let Err(e) = crate::scenario::parse(&scenario, file) {
+        let problems: Vec<String> = e.problems.iter().map(|p| p.message.clone()).collect();
+        return Err(ImportError::new(
+            file,
+            &stream.path,
+            format!(
+                "the stream's settings are outside what the model accepts: {}",
+                problems.join("; ")
+            ),
+        ));
+    }
+    Ok(Imported {
+        scenario,
+        source: doc.source,
+        resource: name,
+        unmodelled,
+        symbolic: mapped.symbolic,
+    })
+}
+
+/// The delivery stream to import: the only one, or the one `--resource` names.
+fn pick<'a>(
+    file: &str,
+    doc: &'a Document,
+    resource: Option<&str>,
+) -> Result<(String, &'a Node), ImportError> {
+    let streams: Vec<(String, &Node)> = match doc.source {
+        Source::Describe => {
+            let name = match doc.root.get("DeliveryStreamName").map(|n| &n.value) {
+                Some(Value::Str(s)) => s.clone(),
+                _ => "imported".into(),
+            };
+            vec![(name, &doc.root)]
+        }
+        Source::CloudFormation => resources(&doc.root)
+            .into_iter()
+            .filter(|(_, ty, _)| *ty == CFN_STREAM)
+            .map(|(name, _, r)| {
+                if let Some(t) = r.get("Type") {
+                    t.mark();
+                }
+                (name, r.get("Properties").unwrap_or(r))
+            })
+            .collect(),
+        Source::Terraform => doc
+            .root
+            .entries()
+            .iter()
+            .filter_map(|(k, n)| {
+                k.strip_prefix(TF_STREAM)
+                    .and_then(|r| r.strip_prefix('.'))
+                    .map(|r| (r.to_string(), n))
+            })
+            .collect(),
+    };
+    let kind = match doc.source {
+        Source::Terraform => format!("resource \"{TF_STREAM}\""),
+        _ => format!("resource of Type {CFN_STREAM}"),
+    };
+    let place = match doc.source {
+        Source::CloudFormation => "Resources",
+        _ => "",
+    };
+    let names = || {
+        streams
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match resource {
+        Some(r) => streams
+            .iter()
+            .find(|(n, _)| n == r)
+            .map(|(n, s)| (n.clone(), *s))
+            .ok_or_else(|| {
+                ImportError::new(
+                    file,
+                    place,
+                    if streams.is_empty() {
+                        format!("--resource {r}: there is no delivery stream ({kind}) in it")
+                    } else {
+                        format!(
+                            "--resource {r}: no such delivery stream; it has {}",
+                            names()
+                        )
+                    },
+                )
+            }),
+        None => match streams.as_slice() {
+            [(n, s)] => Ok((n.clone(), *s)),
+            [] => Err(ImportError::new(
+                file,
+                place,
+                format!(
+                    "no delivery stream in {}: expected a {kind}{}",
+                    doc.source.describe(),
+                    others(doc)
+                ),
+            )),
+            _ => Err(ImportError::new(
+                file,
+                place,
+                format!(
+                    "{} delivery streams ({}): choose one with --resource NAME",
+                    streams.len(),
+                    names()
+                ),
+            )),
+        },
+    }
+}
+
+/// `(logical id, Type, resource)` of a CloudFormation template's resources.
+fn resources(root: &Node) -> Vec<(String, &str, &Node)> {
+    root.get("Resources")
+        .map(|r| r.entries())
+        .unwrap_or_default()
+        .iter()
+        .map(|(name, r)| {
+            let ty = match r.get("Type").map(|t| &t.value) {
+                Some(Value::Str(s)) => s.as_str(),
+                _ => "",
+            };
+            (name.clone(), ty, r)
+        })
+        .collect()
+}
+
+/// What the input has instead, for the "no delivery stream" message.
+fn others(doc: &Document) -> String {
+    let found: Vec<String> = match doc.source {
+        Source::CloudFormation => resources(&doc.root)
+            .iter()
+            .map(|(n, t, _)| format!("{n} ({t})"))
+            .collect(),
+        Source::Terraform => doc.root.entries().iter().map(|(k, _)| k.clone()).collect(),
+        Source::Describe => Vec::new(),
+    };
+    if found.is_empty() {
+        String::new()
+    } else {
+        format!(", found only {}", found.join(", "))
+    }
+}
+
+/// The data stream a Kinesis source's ARN refers to, when the input defines it:
+/// `!GetAtt X.Arn` / `{"Fn::GetAtt": ["X", "Arn"]}` to an `AWS::Kinesis::Stream`, or
+/// `aws_kinesis_stream.X.arn`.
+fn kinesis_stream<'a>(doc: &'a Document, arn: &str) -> Option<KinesisFacts<'a>> {
+    match doc.source {
+        Source::CloudFormation => {
+            let logical = if let Some(rest) = arn.strip_prefix("!GetAtt ") {
+                rest.split(['.', ' ', ','])
+                    .next()?
+                    .trim_start_matches('[')
+                    .to_string()
+            } else {
+                let j: serde_json::Value = serde_json::from_str(arn).ok()?;
+                match j.get("Fn::GetAtt")? {
+                    serde_json::Value::Array(a) => a.first()?.as_str()?.to_string(),
+                    serde_json::Value::String(s) => s.split('.').next()?.to_string(),
+                    _ => return None,
+                }
+            };
+            resources(&doc.root)
+                .into_iter()
+                .find(|(n, t, _)| *n == logical && *t == "AWS::Kinesis::Stream")
+                .map(|(n, _, r)| KinesisFacts {
+                    node: r.get("Properties").unwrap_or(r),
+                    name: n,
+                })
+        }
+        Source::Terraform => {
+            let rest = arn.strip_prefix("aws_kinesis_stream.")?;
+            let name = rest.strip_suffix(".arn").unwrap_or(rest);
+            let key = format!("aws_kinesis_stream.{name}");
+            doc.root
+                .get(&key)
+                .map(|n| KinesisFacts { node: n, name: key })
+        }
+        Source::Describe => None,
+    }
+}
+
+/// For `!Ref P` (or `{"Ref": "P"}`) to a CloudFormation parameter with a `Default`: says so.
+fn parameter_default(doc: &Document, reference: &str) -> Option<String> {
+    if doc.source != Source::CloudFormation {
+        return None;
+    }
+    let name = match reference.strip_prefix("!Ref ") {
+        Some(n) => n.trim().to_string(),
+        None => {
+            let j: serde_json::Value = serde_json::from_str(reference).ok()?;
+            j.get("Ref")?.as_str()?.to_string()
+        }
+    };
+    let p = doc.root.get("Parameters")?.get(&name)?;
+    let default = p.get("Default")?;
+    Some(format!(
+        "parameter {name}, whose Default is {}: set it here if that is what you deploy",
+        default.brief()
+    ))
+}
+
+/// The comment block at the top of an imported scenario.
+fn header(
+    file: &str,
+    doc: &Document,
+    name: &str,
+    unmodelled: &[(String, String)],
+    symbolic: &[(String, String)],
+) -> String {
+    let mut s = String::new();
+    let mut para = |text: &str| {
+        for line in map::wrap(&map::one_line(text), 93) {
+            s.push_str("// ");
+            s.push_str(&line);
+            s.push('\n');
+        }
+    };
+    para(&format!(
+        "Imported by `firehose-sim import` from {file} ({}, delivery stream {name}). The \
+         stream's settings the model has are mapped below, each with a comment naming where \
+         it came from.",
+        doc.source.describe()
+    ));
+    let mut s2 = String::new();
+    if unmodelled.is_empty() {
+        s2.push_str("//\n// Every setting in the input is modelled.\n");
+    } else {
+        s2.push_str(
+            "//\n// Not modelled: these settings do not change what the simulator computes and are \
+             left out\n// (path in the input = value):\n",
+        );
+        for (p, v) in unmodelled {
+            s2.push_str(&format!(
+                "//   {} = {}\n",
+                map::one_line(p),
+                map::one_line(v)
+            ));
+        }
+    }
+    if !symbolic.is_empty() {
+        s2.push_str(
+            "//\n// Symbolic references (resolved only when deployed): the field has its default; \
+             set\n// the value you deploy:\n",
+        );
+        for (p, v) in symbolic {
+            s2.push_str(&format!(
+                "//   {}: {}\n",
+                map::one_line(p),
+                map::one_line(v)
+            ));
+        }
+    }
+    s.push_str(&s2);
+    s.push_str(
+        "//\n// Not part of a delivery stream's configuration, so filled with defaults for you \
+         to\n// replace with what you measure: duration, sources (the workload), services (how \
+         the\n// services behave) and faults (what to ask about).\n",
+    );
+    s
+}
