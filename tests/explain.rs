@@ -163,3 +163,71 @@ fn the_swimlane_svg_has_a_lane_per_call() {
     assert_eq!(fill("1F77B4"), 1 + 1);
     assert_eq!(fill("2CA02C"), 1 + 1);
 }
+
+/// I2, I3: a record of `throttled-producer.ron` sent in the 3x burst: every call of its run
+/// is over the quota, so it is tried `max_retries` + 1 = 4 times, each resend after a
+/// full-jitter pause of at most 100 ms x 2^(n-1) that ends at the next attempt, and it is
+/// rejected when the fourth call returns.
+#[test]
+fn i3_a_rejected_record_shows_four_refused_calls_and_three_resend_pauses() {
+    let x = explain(&load("throttled-producer.ron"), Focus::Record(2_600_000)).unwrap();
+    let refused: Vec<&Step> = x.steps.iter().filter(|s| s.kind == "ingest").collect();
+    assert_eq!(refused.len(), 4);
+    for (k, s) in refused.iter().enumerate() {
+        assert_eq!(s.attempt, Some(k as u32 + 1));
+        assert!(
+            s.what
+                .contains("100 records left out, over the stream's quota (I2)"),
+            "{}",
+            s.what
+        );
+    }
+    let pauses: Vec<&Step> = x.steps.iter().filter(|s| s.kind == "pause").collect();
+    assert_eq!(pauses.len(), 3);
+    for (k, p) in pauses.iter().enumerate() {
+        let end = p.end_seconds.unwrap();
+        assert!(end - p.at_seconds <= 0.1 * 2f64.powi(k as i32) + 1e-9);
+        assert!((end - refused[k + 1].at_seconds).abs() < 1e-9);
+    }
+    assert_eq!(x.fate, "rejected");
+    let fate = x.steps.last().unwrap();
+    assert_eq!(fate.kind, "fate");
+    assert_eq!(fate.at_seconds, refused[3].at_seconds);
+}
+
+/// I3 with an `Ingest` outage: the first call fails with the fault named, the producer
+/// resends after a pause, and the record gets in once the outage is over.
+#[test]
+fn i3_a_failed_call_names_its_fault_and_the_resend_gets_in() {
+    let text = r#"#![enable(implicit_some)]
+Scenario(
+    name: "ingest-outage", seed: 2, duration: "10m",
+    sources: [DirectPut(name: "p", rate: Constant(10.0), records_per_call: 10, record_bytes: Fixed(1000),
+        max_retries: 3, backoff: (initial: "2s", max: "20s"))],
+    destination: S3(buffering_hints: (size_in_mbs: 5, interval_in_seconds: 60)),
+    faults: [Outage(target: Ingest, from: "0s", until: "100ms")],
+)"#;
+    let s = scenario::parse(text, "t.ron").unwrap();
+    let x = explain(&s, Focus::Record(0)).unwrap();
+    assert_eq!(x.steps[0].kind, "ingest");
+    assert!(
+        x.steps[0].what.starts_with(
+            "PutRecordBatch attempt 1: 10 records left out, the call failed; fault Outage on Ingest"
+        ),
+        "{}",
+        x.steps[0].what
+    );
+    assert_eq!(x.steps[1].kind, "pause");
+    let resent_at = x.steps[1].end_seconds.unwrap();
+    let ingested = x
+        .steps
+        .iter()
+        .find(|s| s.what.starts_with("ingested after a resend"))
+        .unwrap();
+    assert_eq!(ingested.at_seconds, resent_at);
+    assert!(
+        resent_at >= 0.1,
+        "the resend is after the outage: {resent_at}"
+    );
+    assert_eq!(x.fate, "delivered");
+}

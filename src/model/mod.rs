@@ -35,7 +35,7 @@ pub use stages::redshift::{RedshiftCalls, RedshiftReport};
 pub use stages::requests::SkipStats;
 pub use stages::s3::ConversionReport;
 pub use stages::splunk::SplunkReport;
-pub use trace::{Attempt, FlushReason, Outcome, Stage, TraceEvent};
+pub use trace::{Attempt, FlushReason, Outcome, Refusal, Stage, TraceEvent};
 
 use crate::engine::SimDuration;
 use crate::outcome::ledger::{DurationSummary, RecordCounts};

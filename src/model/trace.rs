@@ -2,7 +2,7 @@
 //! and expiries.
 
 use super::stages::buffer::BufferId;
-use crate::engine::SimTime;
+use crate::engine::{SimDuration, SimTime};
 use serde::Serialize;
 
 /// Why a buffer flushed (B1).
@@ -82,6 +82,18 @@ pub struct Attempt {
     pub outcome: Outcome,
 }
 
+/// Why a producer's call left records out (I2, I3, K2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Refusal {
+    /// Over the stream's quota (I2) or the shard's write capacity (K2).
+    Throttled,
+    /// The call failed (an `Ingest` fault: `Outage` or `Errors`).
+    Failed,
+    /// The records got in but the response was lost (`AckLost`): the producer resends
+    /// copies (F3).
+    AckLost,
+}
+
 /// One traced happening.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub enum TraceEvent {
@@ -112,6 +124,31 @@ pub enum TraceEvent {
         records: u64,
         /// The latest ingest time among them.
         newest_ingest: SimTime,
+    },
+    /// A producer's call (`PutRecordBatch`, or `PutRecords` with a Kinesis source) left
+    /// records of a followed run out. Kept only for `explain` (a throttled day refuses
+    /// millions of calls).
+    Refused {
+        /// When the call was made.
+        at: SimTime,
+        /// 1 for the first try, 2 for the first resend, ...
+        attempt: u32,
+        /// Followed runs' records left out.
+        records: u64,
+        /// Why.
+        why: Refusal,
+    },
+    /// A producer resends refused records of a followed run after a pause (I3); kept only
+    /// for `explain`.
+    Resent {
+        /// When the pause starts (the refused call returned).
+        at: SimTime,
+        /// The attempt the resend is (2 for the first resend).
+        attempt: u32,
+        /// The pause.
+        pause: SimDuration,
+        /// Followed runs' records resent.
+        records: u64,
     },
 }
 

@@ -264,9 +264,9 @@ impl Ledger {
         }
     }
 
-    /// The producer gave up on `c`.
-    pub fn rejected(&mut self, c: &impl RecordRun) {
-        self.note(c, "rejected", c.ingest());
+    /// The producer gave up on `c` at `now` (its last call returned refused).
+    pub fn rejected(&mut self, c: &impl RecordRun, now: SimTime) {
+        self.note(c, "rejected", now);
         if !c.is_copy() {
             self.counts.rejected += u64::from(c.count());
         }

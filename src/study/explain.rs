@@ -8,8 +8,8 @@
 //! memory is that of a plain run plus a few hundred steps.
 
 use crate::engine::SimTime;
-use crate::model::{Focus, Outcome, RunOptions, Stage, TraceEvent};
-use crate::scenario::{Scenario, Target};
+use crate::model::{Focus, Outcome, Refusal, RunOptions, Stage, TraceEvent};
+use crate::scenario::{Scenario, StreamSource, Target};
 use serde::Serialize;
 
 /// One step of a followed record's path.
@@ -255,6 +255,71 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                 step.attempt = Some(a.attempt);
                 step.outcome = Some(a.outcome);
             }
+            TraceEvent::Refused {
+                at,
+                attempt,
+                records,
+                why,
+            } => {
+                let kinesis = matches!(scenario.stream.source, StreamSource::KinesisStream(_));
+                let call = if kinesis {
+                    "PutRecords"
+                } else {
+                    "PutRecordBatch"
+                };
+                let reason = match why {
+                    Refusal::Throttled if kinesis => {
+                        "over the shard's write capacity (K2)".to_string()
+                    }
+                    Refusal::Throttled => "over the stream's quota (I2)".to_string(),
+                    Refusal::AckLost => {
+                        "the records got in but the response was lost: resent as copies (F3)"
+                            .to_string()
+                    }
+                    Refusal::Failed => format!(
+                        "the call failed{}",
+                        scenario
+                            .faults
+                            .iter()
+                            .filter(|f| f.target() == Target::Ingest)
+                            .find(|f| {
+                                let (from, until) = f.window();
+                                at.0 >= from.0 && at.0 < until.0
+                            })
+                            .map_or(String::new(), |f| {
+                                format!("; fault {}", crate::report::fault_text(f))
+                            })
+                    ),
+                };
+                add(
+                    &mut steps,
+                    *at,
+                    0,
+                    "ingest",
+                    None,
+                    format!("{call} attempt {attempt}: {records} records left out, {reason}"),
+                )
+                .attempt = Some(*attempt);
+            }
+            TraceEvent::Resent {
+                at,
+                attempt,
+                pause,
+                records,
+            } => {
+                add(
+                    &mut steps,
+                    *at,
+                    2,
+                    "pause",
+                    Some(*at + *pause),
+                    format!(
+                        "the producer resends {records} records after a pause of {} (attempt {attempt}, I3)",
+                        clock(SimTime(pause.0))
+                    ),
+                )
+                .attempt = Some(*attempt);
+            }
             TraceEvent::Expired {
                 at, batch, records, ..
             } => {
@@ -353,19 +418,19 @@ impl Explanation {
         .collect();
         let mut bars = Vec::new();
         for s in &self.steps {
-            let lane = match s.stage {
-                Some(stage) => {
-                    let name = stage_name(stage).to_string();
-                    match lanes.iter().position(|l| *l == name) {
-                        Some(i) => i,
-                        None => {
-                            lanes.push(name);
-                            lanes.len() - 1
-                        }
-                    }
-                }
-                None if s.kind == "flush" => 0,
+            // A lane per call; the producer's refusals and resend pauses (I3) have one too.
+            let name = match s.stage {
+                Some(stage) => stage_name(stage),
+                None if s.kind == "flush" => "buffer",
+                None if s.attempt.is_some() => "producer",
                 None => continue,
+            };
+            let lane = match lanes.iter().position(|l| l == name) {
+                Some(i) => i,
+                None => {
+                    lanes.push(name.to_string());
+                    lanes.len() - 1
+                }
             };
             let class = match (s.kind, s.outcome) {
                 ("flush", _) => 0,

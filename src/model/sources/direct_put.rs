@@ -9,6 +9,7 @@ use crate::model::CallCounts;
 use crate::model::chunk::Chunk;
 use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
+use crate::model::trace::{Refusal, TraceEvent};
 use crate::outcome::ledger::Ledger;
 use crate::outcome::metrics::Slot;
 use crate::scenario::{Scenario, Target};
@@ -161,6 +162,23 @@ impl DirectPutSource {
         }
         if fate.failed || fate.ack_lost || !refused.is_empty() {
             self.calls.failed += 1;
+            let why = if fate.failed {
+                Refusal::Failed
+            } else if fate.ack_lost {
+                Refusal::AckLost
+            } else {
+                Refusal::Throttled
+            };
+            // With `AckLost` the accepted records are resent too, as copies.
+            let copies: &[Chunk] = if fate.ack_lost { &accepted } else { &[] };
+            super::trace_ingest(ctx, copies.iter().chain(&refused), |records| {
+                TraceEvent::Refused {
+                    at: now,
+                    attempt: attempt + 1,
+                    records,
+                    why,
+                }
+            });
         }
         if fate.ack_lost {
             // The producer saw a failure: it resends the accepted records too (F3 copies).
@@ -227,6 +245,13 @@ impl DirectPutSource {
         }
         let ctx = intake.ctx();
         if let Some(pause) = self.producers.resend_pause(p, attempt) {
+            let now = ctx.now;
+            super::trace_ingest(ctx, &refused, |records| TraceEvent::Resent {
+                at: now,
+                attempt: attempt + 2,
+                pause,
+                records,
+            });
             ctx.queue.push(
                 ctx.now + pause,
                 ev(DirectPutEvent::Resend {
@@ -238,7 +263,7 @@ impl DirectPutSource {
             );
         } else {
             for c in &refused {
-                ctx.ledger.rejected(c);
+                ctx.ledger.rejected(c, ctx.now);
             }
         }
     }

@@ -17,6 +17,7 @@ use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::chunk::Chunk;
 use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
+use crate::model::trace::{Refusal, TraceEvent};
 use crate::outcome::ledger::Ledger;
 use crate::outcome::metrics::Slot;
 use crate::scenario::{CallTime, KinesisStream, MIB, Scenario, Target};
@@ -247,6 +248,19 @@ impl KinesisSource {
         }
         if fate.failed || !refused.is_empty() {
             self.report.put_records_failed += 1;
+            let why = if fate.failed {
+                Refusal::Failed
+            } else {
+                Refusal::Throttled
+            };
+            super::trace_ingest(ctx, refused.iter().map(|p| &p.chunk), |records| {
+                TraceEvent::Refused {
+                    at: now,
+                    attempt: attempt + 1,
+                    records,
+                    why,
+                }
+            });
         }
         let took = self.put_time.for_bytes(bytes).mul_f64(fate.slow);
         if took == SimDuration::ZERO {
@@ -290,6 +304,14 @@ impl KinesisSource {
             return;
         }
         if let Some(pause) = self.producers.resend_pause(p, attempt) {
+            super::trace_ingest(ctx, refused.iter().map(|p| &p.chunk), |records| {
+                TraceEvent::Resent {
+                    at: now,
+                    attempt: attempt + 2,
+                    pause,
+                    records,
+                }
+            });
             ctx.queue.push(
                 now + pause,
                 ev(KinesisEvent::Resend {
@@ -301,7 +323,7 @@ impl KinesisSource {
             );
         } else {
             for piece in &refused {
-                ctx.ledger.rejected(&piece.chunk);
+                ctx.ledger.rejected(&piece.chunk, now);
             }
         }
     }

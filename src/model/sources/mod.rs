@@ -38,6 +38,26 @@ pub(crate) trait Intake {
 /// event per call would give (T2: a call at the instant of another event comes after it);
 /// otherwise schedules `event` for it (if it comes before the end) and returns false.
 #[inline]
+/// `explain`'s ingest steps: with a focus, traces `event` (given the followed records among
+/// `chunks`) when `chunks` hold a followed record. Nothing is kept without a focus.
+pub(super) fn trace_ingest<'a>(
+    ctx: &mut Ctx,
+    chunks: impl IntoIterator<Item = &'a Chunk>,
+    event: impl FnOnce(u64) -> super::TraceEvent,
+) {
+    let Some(f) = ctx.focus else {
+        return;
+    };
+    let records: u64 = chunks
+        .into_iter()
+        .filter(|c| f.holds(c.first_id, c.count, c.ingest))
+        .map(|c| u64::from(c.count))
+        .sum();
+    if records > 0 {
+        ctx.trace(|| event(records));
+    }
+}
+
 pub(crate) fn go_on_inline(
     next: Option<SimTime>,
     ctx: &mut Ctx,
