@@ -138,6 +138,18 @@ pub enum TraceEvent {
         /// Why.
         why: Refusal,
     },
+    /// With a Kinesis source, `explain`'s record goes to shard `shard` (K2); the pieces of a
+    /// call take consecutive ids shard by shard, so from here on it is followed as `id`.
+    Sharded {
+        /// When the call was made.
+        at: SimTime,
+        /// The followed record's id (in sending order).
+        record: u64,
+        /// Its shard.
+        shard: u32,
+        /// Its id in the shard's piece.
+        id: u64,
+    },
     /// A producer resends refused records of a followed run after a pause (I3); kept only
     /// for `explain`.
     Resent {

@@ -156,24 +156,6 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
     };
     let secs = |t: SimTime| t.0 as f64 / 1e6;
     let mut steps: Steps = Vec::new();
-    for e in &out.focus_log {
-        if e.what.starts_with("ingested") {
-            add(
-                &mut steps,
-                e.at,
-                0,
-                "ingest",
-                None,
-                format!(
-                    "{} by the stream, in a run of {} records (ids {} to {})",
-                    e.what,
-                    e.records,
-                    e.first_id,
-                    e.first_id + u64::from(e.records) - 1
-                ),
-            );
-        }
-    }
     let mut last_end: std::collections::BTreeMap<(u8, u64), SimTime> = Default::default();
     for e in &out.trace {
         match e {
@@ -301,6 +283,21 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                 )
                 .attempt = Some(*attempt);
             }
+            TraceEvent::Sharded {
+                at,
+                record,
+                shard,
+                id,
+            } => {
+                let text = if record == id {
+                    format!("record {record} is written to shard {shard} (K2)")
+                } else {
+                    format!(
+                        "record {record} is written to shard {shard} (K2); the call's records are numbered shard by shard, so it is id {id} below"
+                    )
+                };
+                add(&mut steps, *at, 0, "ingest", None, text);
+            }
             TraceEvent::Resent {
                 at,
                 attempt,
@@ -336,6 +333,25 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                 )
                 .batch = Some(*batch);
             }
+        }
+    }
+    // After the trace: at one instant, a call's refusal or shard comes before the ingest.
+    for e in &out.focus_log {
+        if e.what.starts_with("ingested") {
+            add(
+                &mut steps,
+                e.at,
+                0,
+                "ingest",
+                None,
+                format!(
+                    "{} by the stream, in a run of {} records (ids {} to {})",
+                    e.what,
+                    e.records,
+                    e.first_id,
+                    e.first_id + u64::from(e.records) - 1
+                ),
+            );
         }
     }
     let mut fate = "in_flight".to_string();

@@ -14,6 +14,7 @@ use super::partition::Spread;
 use super::quota::{Window, scaled, window_start};
 use crate::engine::time::MICROS_PER_SEC;
 use crate::engine::{RngStreams, SimDuration, SimTime};
+use crate::model::Focus;
 use crate::model::chunk::Chunk;
 use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
@@ -192,8 +193,25 @@ impl KinesisSource {
             let now = ctx.now;
             let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
             let mut pieces = Vec::with_capacity(self.shards.len().min(chunk.count as usize));
-            self.keys
-                .split(chunk, |shard, chunk| pieces.push(Piece { shard, chunk }));
+            let follow = match ctx.focus {
+                Some(Focus::Record(k)) => Some(k),
+                _ => None,
+            };
+            let moved = self.keys.split(chunk, follow, |shard, chunk| {
+                pieces.push(Piece { shard, chunk })
+            });
+            if let (Some(record), Some((shard, id))) = (follow, moved) {
+                // `explain`: the pieces are relabelled, so the followed id moves with its
+                // record (K2).
+                ctx.focus = Some(Focus::Record(id));
+                ctx.ledger.focus = Some(Focus::Record(id));
+                ctx.trace(|| TraceEvent::Sharded {
+                    at: now,
+                    record,
+                    shard,
+                    id,
+                });
+            }
             self.put(p, 0, now, pieces, ctx);
             let next = self.producers.next_call(p);
             if !super::go_on_inline(next, intake.ctx(), || ev(KinesisEvent::Produce(p))) {

@@ -35,10 +35,39 @@ impl Spread {
         }
     }
 
+    /// The shard record id `k` goes to (K2).
+    fn shard_of(&self, k: u64) -> u64 {
+        if let Some((num, den)) = self.hot
+            && (u128::from(k) + 1) * num / den > u128::from(k) * num / den
+        {
+            return 0;
+        }
+        k % self.shards
+    }
+
     /// Splits chunk `c` (consecutive ids) into one piece per shard it touches, handed to
     /// `piece(shard, chunk)`; bytes are shared in proportion to the records, conserving the
-    /// total. A piece's `first_id` is the first id of its shard's residue class.
-    pub(crate) fn split(&mut self, c: Chunk, mut piece: impl FnMut(u32, Chunk)) {
+    /// total. The pieces take consecutive ids in the order they are handed out, so that each
+    /// id names one record of one shard: a relabelling within the call. With `follow` (an
+    /// id of `c` that `explain` follows) it returns `(shard, relabelled id)` of that record.
+    pub(crate) fn split(
+        &mut self,
+        c: Chunk,
+        follow: Option<u64>,
+        mut piece: impl FnMut(u32, Chunk),
+    ) -> Option<(u32, u64)> {
+        // The followed record's shard and its rank among that shard's records of the call:
+        // one pass over the call's ids (at most 500), only for `explain`.
+        let followed = follow
+            .filter(|k| *k >= c.first_id && *k - c.first_id < u64::from(c.count))
+            .map(|k| {
+                let shard = self.shard_of(k);
+                let rank = (c.first_id..k)
+                    .filter(|&i| self.shard_of(i) == shard)
+                    .count();
+                (shard, rank as u64)
+            });
+        let mut relabelled = None;
         let shards = self.shards;
         let (a, n) = (c.first_id, u64::from(c.count));
         let classes = n.min(shards);
@@ -59,7 +88,13 @@ impl Spread {
         }
         let mut assigned = 0u128;
         let total = u128::from(n.max(1));
-        let mut emit = |shard: u64, first_id: u64, count: u64| {
+        let mut emit = |shard: u64, count: u64| {
+            let first_id = a + assigned as u64;
+            if let Some((s, rank)) = followed
+                && s == shard
+            {
+                relabelled = Some((shard as u32, first_id + rank));
+            }
             let from = u128::from(c.bytes) * assigned / total;
             assigned += u128::from(count);
             let to = u128::from(c.bytes) * assigned / total;
@@ -78,13 +113,14 @@ impl Spread {
                 zero_seen = true;
             }
             if count > 0 {
-                emit(shard, a + j, count);
+                emit(shard, count);
             }
         }
         // A call touching fewer shards than there are may still send hot records to shard 0.
         if !zero_seen && hot_total > 0 {
-            emit(0, a, hot_total);
+            emit(0, hot_total);
         }
+        relabelled
     }
 }
 
@@ -97,6 +133,7 @@ mod tests {
         let mut out = Vec::new();
         Spread::new(keys, shards).split(
             Chunk::new(first, n, u64::from(n) * 100, SimTime(0)),
+            None,
             |s, c| out.push((s, c.count, c.bytes)),
         );
         out
@@ -143,6 +180,48 @@ mod tests {
                     assert_eq!(bytes, u64::from(n) * 100);
                 }
             }
+        }
+    }
+
+    /// K2 and `explain`: the followed record's shard is the rule's, and the relabelled ids
+    /// of a call are each of its ids once (a bijection onto the call's id range).
+    #[test]
+    fn k2_a_followed_record_keeps_its_shard_and_ids_stay_one_to_one() {
+        for keys in [PartitionKeys::Uniform, PartitionKeys::Hot(0.37)] {
+            let (first, n, shards) = (1_000_003u64, 97u32, 4u32);
+            let mut seen = Vec::new();
+            let mut spread = Spread::new(keys, shards);
+            for k in first..first + u64::from(n) {
+                let mut ranges = Vec::new();
+                let got = spread.split(
+                    Chunk::new(first, n, u64::from(n), SimTime(0)),
+                    Some(k),
+                    |s, c| ranges.push((s, c.first_id, c.count)),
+                );
+                let (shard, id) = got.unwrap();
+                let rule = match keys {
+                    PartitionKeys::Hot(s)
+                        if ((k + 1) as f64 * s).floor() > (k as f64 * s).floor() =>
+                    {
+                        0
+                    }
+                    _ => k % u64::from(shards),
+                };
+                assert_eq!(u64::from(shard), rule, "record {k}");
+                let (_, lo, count) = ranges.iter().find(|r| r.0 == shard).unwrap();
+                assert!(id >= *lo && id < lo + u64::from(*count));
+                seen.push(id);
+                // The pieces tile the call's range without overlap.
+                let mut next = first;
+                for (_, lo, count) in &ranges {
+                    assert_eq!(*lo, next);
+                    next += u64::from(*count);
+                }
+                assert_eq!(next, first + u64::from(n));
+            }
+            seen.sort_unstable();
+            seen.dedup();
+            assert_eq!(seen.len(), n as usize);
         }
     }
 }
