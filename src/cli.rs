@@ -40,7 +40,7 @@ pub enum ExplainFormat {
 pub enum Command {
     /// Simulate a scenario and print its report.
     #[command(
-        after_help = "Example:\n  firehose-sim run scenarios/quickstart.ron\n  firehose-sim run scenarios/quickstart.ron --seed 3 --format json --out reports/quickstart"
+        after_help = "Example:\n  firehose-sim run scenarios/quickstart.ron\n  firehose-sim run scenarios/quickstart.ron --seed 3 --format json --out reports/quickstart\n\nThe report ends with the run's cost (C1, C2) at AWS's us-east-1 list prices of 2026-12-01,\nunless the scenario's pricing section sets other prices (see the README)."
     )]
     Run {
         /// The scenario file (RON).

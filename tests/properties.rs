@@ -182,6 +182,7 @@ fn lambda() -> impl Strategy<Value = (LambdaTransform, LambdaService)> {
                         dropped: d,
                         processing_failed: f,
                         retry_delay: ms(delay),
+                        ..LambdaService::default()
                     },
                 )
             },
@@ -406,6 +407,7 @@ fn scenarios() -> impl Strategy<Value = Scenario> {
                     },
                     faults,
                     check: None,
+                    pricing: Default::default(),
                 }
             })
         })

@@ -147,6 +147,9 @@ impl crate::outcome::ledger::RecordRun for Chunk {
     fn mark_in_s3(&mut self) {
         Chunk::mark_in_s3(self)
     }
+    fn source(&self) -> usize {
+        usize::from(self.source)
+    }
 }
 
 #[cfg(test)]

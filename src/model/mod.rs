@@ -168,6 +168,9 @@ pub struct RunOutput {
     pub metrics: Option<crate::outcome::metrics::MetricSeries>,
     /// The latency distribution as (seconds, fraction of delivered records at or below).
     pub latency_cdf: Vec<(f64, f64)>,
+    /// Records the stream accepted (copies included) by producer, and their bytes: what
+    /// ingestion bills (C1).
+    pub ingested: (Vec<u64>, u64),
     /// Events handled (each `PutRecordBatch` call counts as one).
     pub events: u64,
     /// Events that went through the event queue.

@@ -552,6 +552,7 @@ fn finish(
         trace: ctx.trace.unwrap_or_default(),
         metrics,
         latency_cdf,
+        ingested: (std::mem::take(&mut l.ingested_by_source), l.ingested_bytes),
         events: ctx.events,
         queue_events,
         focus_log: std::mem::take(&mut l.focus_log),

@@ -29,6 +29,8 @@ pub trait RecordRun {
     fn is_in_s3(&self) -> bool;
     /// Marks them as written to S3.
     fn mark_in_s3(&mut self);
+    /// Index of the producer that sent them.
+    fn source(&self) -> usize;
 }
 
 /// One ledger step of records that `explain` follows.
@@ -218,6 +220,10 @@ pub struct Ledger {
     pub settled_bytes: i64,
     /// Whether `settled_bytes` is kept (only a Kinesis source needs it).
     pub track_settled_bytes: bool,
+    /// Records the stream accepted, copies included, by producer (what ingestion bills, C1).
+    pub ingested_by_source: Vec<u64>,
+    /// Their bytes.
+    pub ingested_bytes: u64,
 }
 
 impl Ledger {
@@ -253,6 +259,12 @@ impl Ledger {
             },
             now,
         );
+        let source = c.source();
+        if source >= self.ingested_by_source.len() {
+            self.ingested_by_source.resize(source + 1, 0);
+        }
+        self.ingested_by_source[source] += u64::from(c.count());
+        self.ingested_bytes += c.bytes();
         if c.is_copy() {
             return;
         }

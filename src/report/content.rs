@@ -113,6 +113,7 @@ impl Document {
         sections.extend(redshift(&r));
         sections.extend(backup(&r));
         sections.push(calls(&r));
+        sections.push(cost(&r, s));
         Document {
             title: format!("{} (seed {})", r.scenario, r.seed),
             intro: Words::more(&intro, with_lambda),
@@ -120,6 +121,69 @@ impl Document {
             sections,
         }
     }
+}
+
+/// What the run costs, item by item, for the run and per 30-day month (C1, C2).
+fn cost(r: &Report, s: &Scenario) -> Section {
+    let usd = |x: f64| {
+        if x != 0.0 && x.abs() < 0.01 {
+            format!("{x:.6}")
+        } else {
+            format!("{x:.2}")
+        }
+    };
+    let mut rows: Vec<Row> = r
+        .cost
+        .items
+        .iter()
+        .map(|i| {
+            Row::new([
+                i.item.replace('_', " ").into(),
+                format!("{:.3}", i.quantity).into(),
+                i.unit.into(),
+                format!("{:.7}", i.unit_price_usd)
+                    .trim_end_matches('0')
+                    .to_string()
+                    .into(),
+                usd(i.amount_usd).into(),
+                usd(i.monthly_usd).into(),
+            ])
+        })
+        .collect();
+    rows.push(Row {
+        strong: true,
+        ..Row::new([
+            "total".into(),
+            String::new().into(),
+            String::new().into(),
+            String::new().into(),
+            usd(r.cost.total_usd).into(),
+            usd(r.cost.monthly_usd).into(),
+        ])
+    });
+    let columns = vec![
+        col("item", Align::Left(28)),
+        col("quantity", Align::Right(14)),
+        col("unit", Align::Left(22)),
+        col("USD per unit", Align::Right(13)),
+        col("USD, run", Align::Right(12)),
+        col("USD, 30 days", Align::Right(13)),
+    ];
+    let prices = if s.pricing == crate::scenario::Pricing::default() {
+        format!(
+            "prices: AWS's us-east-1 list prices of {}; a scenario's `pricing:` section sets its own",
+            crate::scenario::PRICES_DATE
+        )
+    } else {
+        "prices: the scenario's `pricing:` section".to_string()
+    };
+    Section::new(
+        Words::new(
+            "Cost: quantity, unit, USD per unit, USD for the run, USD per 30 days (C1, C2)",
+            "Cost (C1, C2)",
+        ),
+        vec![Table::new(columns, rows).into(), statement(prices).into()],
+    )
 }
 
 /// Every fate with its count and share, and the sums that matter.

@@ -5,6 +5,7 @@
 
 pub mod charts;
 mod content;
+pub mod cost;
 mod markdown;
 mod sections;
 mod settings;
@@ -137,6 +138,8 @@ pub struct Report {
     pub partitions: Option<PartitionsReport>,
     /// Record format conversion (`null` unless it is on, P3).
     pub format_conversion: Option<ConversionReport>,
+    /// What the run costs at the scenario's prices (C1, C2).
+    pub cost: cost::CostReport,
 }
 
 impl Report {
@@ -187,6 +190,7 @@ impl Report {
             splunk: out.splunk.clone(),
             partitions: out.partitions.clone(),
             format_conversion: out.format_conversion.clone(),
+            cost: cost::cost(out),
         }
     }
 

@@ -12,12 +12,14 @@
 
 mod faults;
 pub mod locate;
+mod pricing;
 mod services;
 mod stream;
 mod validate;
 mod workload;
 
 pub use faults::*;
+pub use pricing::*;
 pub use services::*;
 pub use stream::*;
 pub use workload::*;
@@ -67,6 +69,9 @@ pub struct Scenario {
     /// The fault space and property of `firehose-sim check` (flags win over it).
     #[serde(default)]
     pub check: Option<CheckSpace>,
+    /// Unit prices of the report's cost section (C1); us-east-1 list prices by default.
+    #[serde(default)]
+    pub pricing: Pricing,
 }
 
 fn default_seed() -> u64 {

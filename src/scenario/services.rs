@@ -278,6 +278,10 @@ pub struct LambdaService {
     /// Pause between a failed attempt and the next (L2 assumption, default 0).
     #[serde(default)]
     pub retry_delay: SimDuration,
+    /// The function's configured memory in MB, 128-10,240 (default 128): Lambda bills
+    /// GB-seconds of it (C1).
+    #[serde(default = "default_lambda_memory")]
+    pub memory_mb: u32,
 }
 
 impl Default for LambdaService {
@@ -290,8 +294,13 @@ impl Default for LambdaService {
             dropped: 0.0,
             processing_failed: 0.0,
             retry_delay: SimDuration::ZERO,
+            memory_mb: default_lambda_memory(),
         }
     }
+}
+
+fn default_lambda_memory() -> u32 {
+    128
 }
 
 fn default_lambda_duration() -> TimeDist {

@@ -757,6 +757,14 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         1000,
         " invocations at once (L5)",
     );
+    c.range_u64(
+        "services.lambda.memory_mb",
+        u64::from(l.memory_mb),
+        128,
+        10_240,
+        " MB of configured memory (C1)",
+    );
+    pricing(&mut c, &s.pricing);
     c.range_f64("services.lambda.size_ratio", l.size_ratio, 0.0, 100.0, "");
     c.range_f64("services.lambda.dropped", l.dropped, 0.0, 1.0, "");
     c.range_f64(
@@ -821,4 +829,49 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
         c.fault(i, f, &present);
     }
     c.out
+}
+
+/// C1: every price is a finite amount of at least 0; the tiers are sized but for the last.
+fn pricing(c: &mut Checker, p: &crate::scenario::Pricing) {
+    for (field, v) in [
+        ("format_conversion_per_gb", p.format_conversion_per_gb),
+        ("dynamic_partitioning_per_gb", p.dynamic_partitioning_per_gb),
+        (
+            "dynamic_partitioning_per_1000_objects",
+            p.dynamic_partitioning_per_1000_objects,
+        ),
+        ("s3_put_per_1000", p.s3_put_per_1000),
+        ("lambda_per_gb_second", p.lambda_per_gb_second),
+        ("lambda_per_million_requests", p.lambda_per_million_requests),
+        ("vpc_per_gb", p.vpc_per_gb),
+        ("vpc_per_az_hour", p.vpc_per_az_hour),
+    ] {
+        c.range_f64(&format!("pricing.{field}"), v, 0.0, 1e6, " USD (C1)");
+    }
+    c.range_u64(
+        "pricing.vpc_availability_zones",
+        u64::from(p.vpc_availability_zones),
+        0,
+        6,
+        " Availability Zones (C1)",
+    );
+    if p.ingestion_tiers.is_empty() {
+        c.fail(
+            "pricing.ingestion_tiers",
+            "[] is empty: give at least one tier, e.g. [(usd_per_gb: 0.029)] (C1)",
+        );
+    }
+    for (i, t) in p.ingestion_tiers.iter().enumerate() {
+        let path = format!("pricing.ingestion_tiers[{i}]");
+        c.range_f64(
+            &format!("{path}.usd_per_gb"),
+            t.usd_per_gb,
+            0.0,
+            1e6,
+            " USD (C1)",
+        );
+        if let Some(gb) = t.gb {
+            c.range_f64(&format!("{path}.gb"), gb, 1e-9, 1e15, " GB per month (C1)");
+        }
+    }
 }
