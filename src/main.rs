@@ -383,6 +383,12 @@ fn import(
     let name = file.display().to_string();
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
+            eprintln!(
+                "error: {name}: the file is not UTF-8 text: expected JSON, YAML or HCL (Terraform)"
+            );
+            return ExitCode::from(BAD_INPUT);
+        }
         Err(e) => {
             eprintln!("error: {name}: cannot read the configuration: {e}");
             return ExitCode::from(BAD_INPUT);

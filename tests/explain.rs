@@ -231,3 +231,19 @@ Scenario(
     );
     assert_eq!(x.fate, "delivered");
 }
+
+/// T11: a record of `quickstart.ron` flushed during the S3 outage waits in the bucket's one
+/// queue until the head object is written after the outage: the wait is a step, from the
+/// flush to the first attempt.
+#[test]
+fn t11_a_batch_behind_a_failing_head_shows_its_wait() {
+    let x = explain(&load("quickstart.ron"), Focus::Record(1_440_000)).unwrap();
+    let wait = x.steps.iter().find(|s| s.kind == "wait").unwrap();
+    let flush = x.steps.iter().find(|s| s.kind == "flush").unwrap();
+    let first = attempts(&x.steps, Stage::S3)[0];
+    assert_eq!(wait.at_seconds, flush.at_seconds);
+    assert_eq!(wait.end_seconds, Some(first.at_seconds));
+    // The outage ends at 3 h: the wait ends after it.
+    assert!(first.at_seconds >= 3.0 * 3600.0);
+    assert!(wait.what.contains("(T11)"));
+}

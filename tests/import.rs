@@ -585,3 +585,119 @@ fn bad_inputs_exit_2_naming_file_place_and_expectation() {
         .unwrap();
     assert_eq!(o.status.code(), Some(2));
 }
+
+fn import_text(name: &str, text: &str) -> (Imported, Scenario) {
+    let i = import(name, text, &ImportOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let s = scenario::parse(&i.scenario, name).unwrap_or_else(|e| panic!("{e}\n{}", i.scenario));
+    (i, s)
+}
+
+fn shards(s: &Scenario) -> (u32, u32) {
+    match &s.stream.source {
+        StreamSource::KinesisStream(k) => (k.shard_count, k.retention_period_hours),
+        StreamSource::DirectPut => panic!("not Kinesis"),
+    }
+}
+
+/// K1: the long-form `Fn::GetAtt` map in YAML finds the `AWS::Kinesis::Stream` as the short
+/// form does; a resource-level `Condition` is listed.
+#[test]
+fn cloudformation_long_form_getatt_finds_the_stream_and_conditions_are_listed() {
+    let text = r#"
+Resources:
+  Input: {Type: AWS::Kinesis::Stream, Properties: {ShardCount: 8, RetentionPeriodHours: 168}}
+  Stream:
+    Type: AWS::KinesisFirehose::DeliveryStream
+    Condition: IsProd
+    Properties:
+      DeliveryStreamType: KinesisStreamAsSource
+      KinesisStreamSourceConfiguration: {KinesisStreamARN: {Fn::GetAtt: [Input, Arn]}, RoleARN: r}
+      ExtendedS3DestinationConfiguration: {BucketARN: b, RoleARN: r}
+"#;
+    let (i, s) = import_text("long.yaml", text);
+    assert_eq!(shards(&s), (8, 168));
+    assert!(
+        i.unmodelled
+            .iter()
+            .any(|(p, v)| p == "Resources.Stream.Condition" && v.contains("only when"))
+    );
+}
+
+/// `terraform show -json` of a state: the `aws_kinesis_stream` whose `arn` is the source's
+/// ARN, in a child module, gives the shard count and retention (K1, K4).
+#[test]
+fn terraform_state_links_the_kinesis_stream_by_arn() {
+    let arn = "arn:aws:kinesis:eu-west-1:1:stream/src";
+    let text = format!(
+        r#"{{"format_version": "1.0", "values": {{"root_module": {{
+  "resources": [{{"address": "aws_kinesis_firehose_delivery_stream.s", "type": "aws_kinesis_firehose_delivery_stream", "name": "s",
+    "values": {{"name": "s", "destination": "extended_s3",
+      "kinesis_source_configuration": [{{"kinesis_stream_arn": "{arn}", "role_arn": "r"}}],
+      "extended_s3_configuration": [{{"bucket_arn": "b", "role_arn": "r", "buffering_size": 5, "buffering_interval": 60}}]}}}}],
+  "child_modules": [{{"resources": [{{"address": "module.m.aws_kinesis_stream.src", "type": "aws_kinesis_stream", "name": "src",
+    "values": {{"arn": "{arn}", "shard_count": 6, "retention_period": 72}}}}]}}]}}}}}}"#
+    );
+    let (_, s) = import_text("state.json", &text);
+    assert_eq!(shards(&s), (6, 72));
+}
+
+/// Terraform: a `dynamic` block is expanded over its `for_each` (here a local), and the
+/// provider's region from a variable's default picks the quota (I2: Standard in sa-east-1).
+#[test]
+fn terraform_dynamic_blocks_and_provider_region() {
+    let text = r#"
+variable "region" { default = "sa-east-1" }
+provider "aws" { region = var.region }
+locals { processors = [{ type = "Lambda" }] }
+resource "aws_kinesis_firehose_delivery_stream" "s" {
+  name        = "s"
+  destination = "extended_s3"
+  extended_s3_configuration {
+    role_arn   = "r"
+    bucket_arn = "b"
+    dynamic "processing_configuration" {
+      for_each = local.processors
+      content {
+        enabled = true
+        processors {
+          type = processing_configuration.value.type
+          parameters {
+            parameter_name  = "NumberOfRetries"
+            parameter_value = "7"
+          }
+        }
+      }
+    }
+  }
+}
+"#;
+    let (_, s) = import_text("main.tf", text);
+    assert_eq!(lambda(&s).2, 7);
+    assert_eq!(s.stream.quota, Some(Quota::Standard));
+}
+
+/// A value AWS does not accept is reported at its place in the input, with the range.
+#[test]
+fn out_of_range_values_name_the_input_path() {
+    let text = r#"
+Resources:
+  S:
+    Type: AWS::KinesisFirehose::DeliveryStream
+    Properties:
+      ExtendedS3DestinationConfiguration:
+        BucketARN: b
+        RoleARN: r
+        BufferingHints: {SizeInMBs: 500, IntervalInSeconds: 60}
+"#;
+    let e = import("big.yaml", text, &ImportOptions::default()).unwrap_err();
+    assert_eq!(
+        e.place,
+        "Resources.S.Properties.ExtendedS3DestinationConfiguration.BufferingHints.SizeInMBs"
+    );
+    assert!(
+        e.message
+            .contains("500 is out of range: allowed 1 to 128 MiB"),
+        "{}",
+        e.message
+    );
+}

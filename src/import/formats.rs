@@ -22,6 +22,8 @@ pub(super) struct Document {
     pub(super) source: Source,
     /// The whole input.
     pub(super) root: Node,
+    /// The region of Terraform's `provider "aws"` (or a plan's provider configuration).
+    pub(super) region: Option<String>,
 }
 
 /// Reads `text` as `source`, or detects the format from the content (a `.tf` name is HCL).
@@ -47,6 +49,7 @@ pub(super) fn read(
             Ok(Document {
                 source: Source::CloudFormation,
                 root,
+                region: None,
             })
         }
         Some(Source::Terraform) => match json(text) {
@@ -70,6 +73,7 @@ fn detect(file: &str, text: &str) -> Result<Document, ImportError> {
                 return Ok(Document {
                     source: Source::CloudFormation,
                     root: cfn_json(&j, String::new()),
+                    region: None,
                 });
             }
             if j.get("values").is_some() || j.get("planned_values").is_some() {
@@ -80,17 +84,19 @@ fn detect(file: &str, text: &str) -> Result<Document, ImportError> {
                 "",
                 "JSON, but no delivery stream in it: expected `DeliveryStreamDescription` (aws \
                  firehose describe-delivery-stream), `Resources` (a CloudFormation template) or \
-                 `values` (terraform show -json) at the top"
+                 `values` or `planned_values` (terraform show -json) at the top"
                     .into(),
             ));
         }
         Err(e) => e,
     };
+    let mut yaml_place = String::new();
     let yaml_err = match yaml(text) {
         Ok(y) if y.get("Resources").is_some() || y.get("AWSTemplateFormatVersion").is_some() => {
             return Ok(Document {
                 source: Source::CloudFormation,
                 root: cfn_yaml(&y, String::new()),
+                region: None,
             });
         }
         Ok(serde_yaml_ng::Value::Mapping(_)) => {
@@ -101,13 +107,27 @@ fn detect(file: &str, text: &str) -> Result<Document, ImportError> {
             ));
         }
         Ok(_) => "not a mapping".to_string(),
-        Err(e) => e.1,
+        Err(e) => {
+            yaml_place = e.0;
+            e.1
+        }
     };
+    if text.trim().is_empty() {
+        return Err(ImportError::new(
+            file,
+            "",
+            "the file is empty: expected the JSON of aws firehose describe-delivery-stream, a \
+             CloudFormation template or Terraform"
+                .into(),
+        ));
+    }
+    // The place of the error: JSON's for what looks like JSON, else YAML's.
+    let looks_json = text.trim_start().starts_with(['{', '[']);
     match hcl(text) {
         Ok(doc) => Ok(doc),
         Err(hcl_err) => Err(ImportError::new(
             file,
-            &json_err.0,
+            if looks_json { &json_err.0 } else { &yaml_place },
             format!(
                 "not a delivery stream's configuration: expected the JSON of aws firehose \
                  describe-delivery-stream, a CloudFormation template (JSON or YAML) or Terraform \
@@ -331,6 +351,7 @@ fn describe(j: serde_json::Value) -> Document {
     Document {
         source: Source::Describe,
         root: stream,
+        region: None,
     }
 }
 
@@ -367,9 +388,14 @@ fn terraform_json(j: &serde_json::Value) -> Document {
             stack.extend(children.iter().rev());
         }
     }
+    let region = j
+        .pointer("/configuration/provider_config/aws/expressions/region/constant_value")
+        .and_then(|r| r.as_str())
+        .map(str::to_string);
     Document {
         source: Source::Terraform,
         root: Node::new(String::new(), Value::Map(entries)),
+        region,
     }
 }
 
@@ -410,6 +436,12 @@ fn hcl(text: &str) -> Result<Document, String> {
     }
     ctx.declare_var("local", hcl::Value::Object(locals));
     let mut entries = Vec::new();
+    for b in body.blocks().filter(|b| b.identifier() == "module") {
+        if let Some(name) = b.labels().first() {
+            let path = format!("module.{}", name.as_str());
+            entries.push((path.clone(), hcl_body(b.body(), path, &ctx)));
+        }
+    }
     for b in body.blocks().filter(|b| b.identifier() == "resource") {
         let [ty, name] = b.labels() else {
             continue;
@@ -420,9 +452,20 @@ fn hcl(text: &str) -> Result<Document, String> {
     if entries.is_empty() && body.blocks().next().is_none() && body.attributes().next().is_none() {
         return Err("no blocks or attributes".into());
     }
+    let region = body
+        .blocks()
+        .filter(|b| {
+            b.identifier() == "provider" && b.labels().first().is_some_and(|l| l.as_str() == "aws")
+        })
+        .find_map(|b| b.body().attributes().find(|a| a.key() == "region"))
+        .and_then(|a| match hcl::eval::Evaluate::evaluate(a.expr(), &ctx) {
+            Ok(hcl::Value::String(r)) => Some(r),
+            _ => None,
+        });
     Ok(Document {
         source: Source::Terraform,
         root: Node::new(String::new(), Value::Map(entries)),
+        region,
     })
 }
 
@@ -434,26 +477,59 @@ fn hcl_body(body: &hcl::Body, path: String, ctx: &hcl::eval::Context) -> Node {
             (a.key().to_string(), hcl_attr(a.expr(), p, ctx))
         })
         .collect();
+    // `dynamic "x" { for_each = ..., content { ... } }` becomes one `x` block per element,
+    // with `x.key` and `x.value` bound, when `for_each` can be evaluated; else it stays as
+    // written (and is listed as not modelled).
+    let mut blocks: Vec<(&str, &hcl::Body, hcl::eval::Context)> = Vec::new();
+    for b in body.blocks() {
+        if b.identifier() == "dynamic"
+            && let Some(label) = b.labels().first()
+            && let Some(content) = b.body().blocks().find(|c| c.identifier() == "content")
+            && let Some(items) = b
+                .body()
+                .attributes()
+                .find(|a| a.key() == "for_each")
+                .and_then(|a| hcl::eval::Evaluate::evaluate(a.expr(), ctx).ok())
+        {
+            let pairs: Vec<(hcl::Value, hcl::Value)> = match items {
+                hcl::Value::Array(a) => a
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, x)| (hcl::Value::from(i as u64), x))
+                    .collect(),
+                hcl::Value::Object(m) => m
+                    .into_iter()
+                    .map(|(k, x)| (hcl::Value::String(k), x))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            for (key, value) in pairs {
+                let mut scope = ctx.clone();
+                let mut it = hcl::Map::new();
+                it.insert("key".to_string(), key);
+                it.insert("value".to_string(), value);
+                scope.declare_var(label.as_str(), hcl::Value::Object(it));
+                blocks.push((label.as_str(), content.body(), scope));
+            }
+            continue;
+        }
+        blocks.push((b.identifier(), b.body(), ctx.clone()));
+    }
     // Blocks with the same name are a list (processors, parameters); a single one is a map.
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    for b in body.blocks() {
-        *counts.entry(b.identifier()).or_default() += 1;
+    for (id, _, _) in &blocks {
+        *counts.entry(id).or_default() += 1;
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
-    for b in body.blocks() {
-        let id = b.identifier();
+    for (id, b, scope) in &blocks {
         let i = seen.entry(id).or_default();
         if counts[id] == 1 {
             entries.push((
                 id.to_string(),
-                hcl_body(b.body(), Node::child_path(&path, id), ctx),
+                hcl_body(b, Node::child_path(&path, id), scope),
             ));
         } else {
-            let child = hcl_body(
-                b.body(),
-                format!("{}[{i}]", Node::child_path(&path, id)),
-                ctx,
-            );
+            let child = hcl_body(b, format!("{}[{i}]", Node::child_path(&path, id)), scope);
             match entries.iter_mut().find(|(k, _)| k == id) {
                 Some((
                     _,

@@ -156,6 +156,8 @@ pub(super) struct Mapper<'a> {
     /// How a symbolic reference can be explained (a CloudFormation parameter's Default).
     hint: &'a dyn Fn(&str) -> Option<String>,
     symbolic: Vec<(String, String)>,
+    /// The provider's region, when the input sets it outside the stream.
+    region: Option<String>,
     out: Ron,
 }
 
@@ -175,8 +177,15 @@ impl<'a> Mapper<'a> {
             kinesis,
             hint,
             symbolic: Vec::new(),
+            region: None,
             out: Ron::default(),
         }
+    }
+
+    /// The region to use when the stream itself names none (Terraform's provider).
+    pub(super) fn with_region(mut self, region: Option<String>) -> Self {
+        self.region = region;
+        self
     }
 
     fn key(&self, k: K) -> &'static str {
@@ -251,7 +260,7 @@ impl<'a> Mapper<'a> {
     }
 
     fn whole(&mut self, parent: Option<&'a Node>, k: K) -> Result<Got<u32>, ImportError> {
-        self.read(parent, k, "a whole number from 0 to 4294967295", |v| {
+        self.read(parent, k, "a whole number (0 or more)", |v| {
             let x = match v {
                 Value::Num(x) => *x,
                 Value::Str(s) => s.trim().parse::<f64>().ok()?,
@@ -576,16 +585,19 @@ impl<'a> Mapper<'a> {
     }
 
     fn stream_section(&mut self, kinesis_arn: Option<&str>) -> Result<(), ImportError> {
+        // Terraform's `region` argument, else the region of an ARN, else the provider's.
+        let named = self.stream.get("region").and_then(|r| {
+            r.mark();
+            match &r.value {
+                Value::Str(s) if !s.is_empty() => Some(s.clone()),
+                _ => None,
+            }
+        });
         let Some(arn) = kinesis_arn else {
-            // Terraform's `region` argument, else the region of an ARN.
-            let named = self.stream.get("region").and_then(|r| {
-                r.mark();
-                match &r.value {
-                    Value::Str(s) if !s.is_empty() => Some(s.clone()),
-                    _ => None,
-                }
-            });
-            let (quota, why) = match named.or_else(|| region(self.stream)) {
+            let found = named
+                .or_else(|| region(self.stream))
+                .or_else(|| self.region.clone());
+            let (quota, why) = match found {
                 Some(r) if ["us-east-1", "us-west-2", "eu-west-1"].contains(&r.as_str()) => {
                     ("Large", format!("region {r} (I2)"))
                 }

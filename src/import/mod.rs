@@ -105,8 +105,8 @@ impl Imported {
         let mut s = String::new();
         if !self.unmodelled.is_empty() {
             s.push_str(&format!(
-                "{} settings are not modelled and were left out (path in the input = value):\n",
-                self.unmodelled.len()
+                "{} not modelled and left out (path in the input = value):\n",
+                plural(self.unmodelled.len(), "setting is", "settings are")
             ));
             for (p, v) in &self.unmodelled {
                 s.push_str(&format!("  {p} = {v}\n"));
@@ -114,8 +114,8 @@ impl Imported {
         }
         if !self.symbolic.is_empty() {
             s.push_str(&format!(
-                "{} settings are symbolic references and got the default:\n",
-                self.symbolic.len()
+                "{} symbolic and got the default:\n",
+                plural(self.symbolic.len(), "setting is", "settings are")
             ));
             for (p, v) in &self.symbolic {
                 s.push_str(&format!("  {p}: {v}\n"));
@@ -123,6 +123,10 @@ impl Imported {
         }
         s
     }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// Imports the delivery stream in `text` (read from `file`, which names it in messages).
@@ -135,17 +139,53 @@ pub fn import(file: &str, text: &str, options: &ImportOptions) -> Result<Importe
     };
     let kinesis = |arn: &str| kinesis_stream(&doc, arn);
     let hint = |reference: &str| parameter_default(&doc, reference);
-    let mapped = Mapper::new(file, dialect, stream, &kinesis, &hint).map(&name)?;
-    let unmodelled = stream.unused();
+    let mapped = Mapper::new(file, dialect, stream, &kinesis, &hint)
+        .with_region(doc.region.clone())
+        .map(&name)?;
+    let mut unmodelled = stream.unused();
+    for (p, v) in unmodelled.iter_mut() {
+        if doc.source == Source::Terraform
+            && (p.ends_with(".count") || p.ends_with(".for_each"))
+            && p.matches('.').count() == 2
+        {
+            v.push_str(" (the configuration makes this many such streams, or none; the scenario models one)");
+        }
+    }
+    if doc.source == Source::CloudFormation
+        && let Some(r) = doc.root.get("Resources").and_then(|r| r.get(&name))
+    {
+        for (k, n) in r.entries() {
+            if k != "Type" && k != "Properties" {
+                let why = if k == "Condition" {
+                    " (the stream exists only when this condition holds)"
+                } else {
+                    ""
+                };
+                unmodelled.push((n.path.clone(), format!("{}{why}", n.brief())));
+            }
+        }
+    }
     let header = header(file, &doc, &name, &unmodelled, &mapped.symbolic);
     let scenario = format!("{header}#![enable(implicit_some)]\n{}", mapped.body);
     if let Err(e) = crate::scenario::parse(&scenario, file) {
+        // Each mapped field's line names its place in the input in a comment.
+        let lines: Vec<&str> = scenario.lines().collect();
+        let place = |line: usize| {
+            let comment = lines.get(line.checked_sub(1)?)?.split_once(" // ")?.1;
+            let rel = comment.split([' ', ':']).next()?;
+            (!rel.is_empty() && !comment.starts_with("not set") && !comment.starts_with("measure"))
+                .then(|| tree::Node::child_path(&stream.path, rel))
+        };
+        let first = e.problems.first();
+        let at = first
+            .and_then(|p| place(p.line))
+            .unwrap_or_else(|| stream.path.clone());
         let problems: Vec<String> = e.problems.iter().map(|p| p.message.clone()).collect();
         return Err(ImportError::new(
             file,
-            &stream.path,
+            &at,
             format!(
-                "the stream's settings are outside what the model accepts: {}",
+                "outside what AWS (and the model) accepts: {}",
                 problems.join("; ")
             ),
         ));
@@ -278,32 +318,43 @@ fn others(doc: &Document) -> String {
         Source::Terraform => doc.root.entries().iter().map(|(k, _)| k.clone()).collect(),
         Source::Describe => Vec::new(),
     };
+    let modules = if found.iter().any(|f| f.starts_with("module.")) {
+        " (module blocks are not followed: import the module's own .tf files, or the JSON of \
+         terraform show -json, which has the module's resources)"
+    } else {
+        ""
+    };
     if found.is_empty() {
         String::new()
     } else {
-        format!(", found only {}", found.join(", "))
+        format!(", found only {}{modules}", found.join(", "))
     }
 }
 
-/// The data stream a Kinesis source's ARN refers to, when the input defines it:
-/// `!GetAtt X.Arn` / `{"Fn::GetAtt": ["X", "Arn"]}` to an `AWS::Kinesis::Stream`, or
-/// `aws_kinesis_stream.X.arn`.
+/// The target of a CloudFormation reference of kind `Ref` or `Fn::GetAtt`, in any of its
+/// spellings: `!Ref X`, `{Ref: X}`, `{"Ref": "X"}`, `!GetAtt X.Arn`, `!GetAtt [X, Arn]`,
+/// `{Fn::GetAtt: [X, Arn]}`, `{"Fn::GetAtt": ["X", "Arn"]}`.
+fn cfn_target(text: &str, kind: &str) -> Option<String> {
+    let flat: String = text
+        .chars()
+        .map(|c| if "{}[]\"".contains(c) { ' ' } else { c })
+        .collect();
+    let flat = flat.trim();
+    let rest = flat
+        .strip_prefix(&format!("!{kind} "))
+        .or_else(|| flat.strip_prefix(&format!("Fn::{kind}:")))
+        .or_else(|| flat.strip_prefix(&format!("{kind}:")))?;
+    let target = rest.trim().split(['.', ',', ' ']).next()?.trim();
+    (!target.is_empty()).then(|| target.to_string())
+}
+
+/// The data stream a Kinesis source's ARN refers to, when the input defines it: a
+/// `Fn::GetAtt` to an `AWS::Kinesis::Stream`, `aws_kinesis_stream.X.arn` in HCL, or (in
+/// `terraform show -json`) the `aws_kinesis_stream` whose `arn` is that ARN.
 fn kinesis_stream<'a>(doc: &'a Document, arn: &str) -> Option<KinesisFacts<'a>> {
     match doc.source {
         Source::CloudFormation => {
-            let logical = if let Some(rest) = arn.strip_prefix("!GetAtt ") {
-                rest.split(['.', ' ', ','])
-                    .next()?
-                    .trim_start_matches('[')
-                    .to_string()
-            } else {
-                let j: serde_json::Value = serde_json::from_str(arn).ok()?;
-                match j.get("Fn::GetAtt")? {
-                    serde_json::Value::Array(a) => a.first()?.as_str()?.to_string(),
-                    serde_json::Value::String(s) => s.split('.').next()?.to_string(),
-                    _ => return None,
-                }
-            };
+            let logical = cfn_target(arn, "GetAtt")?;
             resources(&doc.root)
                 .into_iter()
                 .find(|(n, t, _)| *n == logical && *t == "AWS::Kinesis::Stream")
@@ -313,29 +364,34 @@ fn kinesis_stream<'a>(doc: &'a Document, arn: &str) -> Option<KinesisFacts<'a>> 
                 })
         }
         Source::Terraform => {
-            let rest = arn.strip_prefix("aws_kinesis_stream.")?;
-            let name = rest.strip_suffix(".arn").unwrap_or(rest);
-            let key = format!("aws_kinesis_stream.{name}");
+            if let Some(rest) = arn.strip_prefix("aws_kinesis_stream.") {
+                let name = rest.strip_suffix(".arn").unwrap_or(rest);
+                let key = format!("aws_kinesis_stream.{name}");
+                return doc
+                    .root
+                    .get(&key)
+                    .map(|n| KinesisFacts { node: n, name: key });
+            }
             doc.root
-                .get(&key)
-                .map(|n| KinesisFacts { node: n, name: key })
+                .entries()
+                .iter()
+                .filter(|(k, _)| k.starts_with("aws_kinesis_stream."))
+                .find(|(_, n)| matches!(n.get("arn").map(|a| &a.value), Some(Value::Str(a)) if a == arn))
+                .map(|(k, n)| KinesisFacts {
+                    node: n,
+                    name: k.clone(),
+                })
         }
         Source::Describe => None,
     }
 }
 
-/// For `!Ref P` (or `{"Ref": "P"}`) to a CloudFormation parameter with a `Default`: says so.
+/// For a `Ref` to a CloudFormation parameter with a `Default`: says so.
 fn parameter_default(doc: &Document, reference: &str) -> Option<String> {
     if doc.source != Source::CloudFormation {
         return None;
     }
-    let name = match reference.strip_prefix("!Ref ") {
-        Some(n) => n.trim().to_string(),
-        None => {
-            let j: serde_json::Value = serde_json::from_str(reference).ok()?;
-            j.get("Ref")?.as_str()?.to_string()
-        }
-    };
+    let name = cfn_target(reference, "Ref")?;
     let p = doc.root.get("Parameters")?.get(&name)?;
     let default = p.get("Default")?;
     Some(format!(

@@ -19,7 +19,7 @@ pub struct Step {
     pub at_seconds: f64,
     /// When it ended (attempts), in seconds.
     pub end_seconds: Option<f64>,
-    /// `ingest`, `flush`, `attempt`, `pause`, `expired` or `fate`.
+    /// `ingest`, `flush`, `wait`, `attempt`, `pause`, `expired` or `fate`.
     pub kind: &'static str,
     /// What happened, in words.
     pub what: String,
@@ -157,6 +157,7 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
     let secs = |t: SimTime| t.0 as f64 / 1e6;
     let mut steps: Steps = Vec::new();
     let mut last_end: std::collections::BTreeMap<(u8, u64), SimTime> = Default::default();
+    let mut flushed: std::collections::BTreeMap<u64, SimTime> = Default::default();
     for e in &out.trace {
         match e {
             TraceEvent::Flush {
@@ -167,6 +168,7 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                 bytes,
                 reason,
             } => {
+                flushed.insert(*batch, *at);
                 add(
         &mut steps,
                     *at,
@@ -181,6 +183,33 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
             }
             TraceEvent::Attempt(a) => {
                 let key = (a.stage as u8, a.batch);
+                // A first attempt that starts after its batch's flush waited in a queue.
+                if a.attempt == 1
+                    && let Some(&at) = flushed.get(&a.batch)
+                    && a.start > at
+                {
+                    let why = match a.stage {
+                        Stage::S3 | Stage::BackupS3 => {
+                            "behind earlier objects: the bucket's writes are one queue (T11)"
+                        }
+                        Stage::Lambda => "for a free invocation (L5)",
+                        _ => "behind earlier requests, sent one at a time",
+                    };
+                    let w = add(
+                        &mut steps,
+                        at,
+                        2,
+                        "wait",
+                        Some(a.start),
+                        format!(
+                            "{} of batch {} waited {} after its flush, {why}",
+                            stage_name(a.stage),
+                            a.batch,
+                            clock(SimTime(a.start.0 - at.0)),
+                        ),
+                    );
+                    (w.stage, w.batch) = (Some(a.stage), Some(a.batch));
+                }
                 if let Some(prev) = last_end.get(&key)
                     && a.start > *prev
                 {
@@ -293,7 +322,7 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                     format!("record {record} is written to shard {shard} (K2)")
                 } else {
                     format!(
-                        "record {record} is written to shard {shard} (K2); the call's records are numbered shard by shard, so it is id {id} below"
+                        "record {record} is written to shard {shard} (K2); a call's records are renumbered shard by shard, so from here on it is id {id}, within the id ranges below"
                     )
                 };
                 add(&mut steps, *at, 0, "ingest", None, text);
@@ -450,7 +479,7 @@ impl Explanation {
             };
             let class = match (s.kind, s.outcome) {
                 ("flush", _) => 0,
-                ("pause", _) => 6,
+                ("pause" | "wait", _) => 6,
                 (_, Some(Outcome::Failed)) => 1,
                 (_, Some(Outcome::Ok)) => 2,
                 (_, Some(Outcome::AckLost)) => 3,
