@@ -1,6 +1,6 @@
 //! The command line: every flag is defined here, once.
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// A deterministic simulator of Amazon Data Firehose delivery: what happens to every record
@@ -33,6 +33,49 @@ pub enum ExplainFormat {
     Json,
     /// A swimlane chart (SVG): a lane per call, attempts coloured by outcome.
     Svg,
+}
+
+/// Formats of `advise`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AdviseFormat {
+    /// The choice and the table.
+    Text,
+    /// The same in Markdown.
+    Markdown,
+    /// `{"choice": {...} or null, "rows": [...]}`.
+    Json,
+    /// One row per combination.
+    Csv,
+}
+
+/// The property, fault space and search of `check` and `advise` (flags win over the
+/// scenario's `check` section).
+#[derive(Debug, Args)]
+pub struct Search {
+    /// The property (or the scenario's `check.property`).
+    #[arg(long)]
+    pub property: Option<String>,
+    /// Cases to try (default 256, or `check.cases`).
+    #[arg(long)]
+    pub cases: Option<u32>,
+    /// Seed of the search (default: the scenario's seed); the same seed replays it.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Targets that may fail, e.g. Redshift,S3 (default: all the scenario has).
+    #[arg(long, value_delimiter = ',')]
+    pub targets: Option<Vec<firehose_sim::scenario::Target>>,
+    /// Kinds of fault, e.g. Outage,Errors (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub kinds: Option<Vec<firehose_sim::scenario::FaultKind>>,
+    /// Longest fault window, e.g. 3h (default: the scenario's duration).
+    #[arg(long)]
+    pub max_outage: Option<firehose_sim::engine::SimDuration>,
+    /// Highest probability of Errors and AckLost (default 1).
+    #[arg(long)]
+    pub max_probability: Option<f64>,
+    /// Most generated faults per case (default 3).
+    #[arg(long)]
+    pub max_faults: Option<u32>,
 }
 
 /// The subcommands.
@@ -80,31 +123,36 @@ pub enum Command {
     Check {
         /// The scenario file (RON); its `faults` stay, generated ones are added.
         scenario: PathBuf,
-        /// The property (or the scenario's `check.property`).
-        #[arg(long)]
-        property: Option<String>,
-        /// Cases to try (default 256, or `check.cases`).
-        #[arg(long)]
-        cases: Option<u32>,
-        /// Seed of the search (default: the scenario's seed); the same seed replays it.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Targets that may fail, e.g. Redshift,S3 (default: all the scenario has).
-        #[arg(long, value_delimiter = ',')]
-        targets: Option<Vec<firehose_sim::scenario::Target>>,
-        /// Kinds of fault, e.g. Outage,Errors (default: all).
-        #[arg(long, value_delimiter = ',')]
-        kinds: Option<Vec<firehose_sim::scenario::FaultKind>>,
-        /// Longest fault window, e.g. 3h (default: the scenario's duration).
-        #[arg(long)]
-        max_outage: Option<firehose_sim::engine::SimDuration>,
-        /// Highest probability of Errors and AckLost (default 1).
-        #[arg(long)]
-        max_probability: Option<f64>,
-        /// Most generated faults per case (default 3).
-        #[arg(long)]
-        max_faults: Option<u32>,
+        /// The property, the fault space and the search.
+        #[command(flatten)]
+        search: Search,
         /// Where to write the replayable counterexample (default: next to the scenario).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Check every combination of some settings against a property under the scenario's
+    /// fault space, cost each, and name the cheapest that holds.
+    #[command(
+        after_help = "Example:\n  firehose-sim advise scenarios/advise-redshift.ron \\\n    --vary destination.retry_options.duration_in_seconds=1800,3600,5400,7200 \\\n    --vary destination.s3_buffering_hints.size_in_mbs=5,64 --cases 32\n\nEach combination is searched as `check` does, with the same seed for all (common random\nnumbers), and costed from the scenario's own run (C1, C2). The choice is the cheapest per\n30 days that holds; ties go to the lower p99 latency, then to the first listed. Exit 0 when\none holds, 1 when none does (the closest is marked), 2 on bad input."
+    )]
+    Advise {
+        /// The scenario file (RON).
+        scenario: PathBuf,
+        /// A setting and its values, PATH=V1,V2,... (field paths as in sweeps); repeat for
+        /// more settings (default: the scenario's `check.vary`).
+        #[arg(long)]
+        vary: Vec<String>,
+        /// The property, the fault space and the search.
+        #[command(flatten)]
+        search: Search,
+        /// Threads (default: one per core); the result is the same for any value.
+        #[arg(long, default_value_t = 0)]
+        jobs: usize,
+        /// Output format on standard output.
+        #[arg(long, value_enum, default_value_t = AdviseFormat::Text)]
+        format: AdviseFormat,
+        /// Also write advise.md, advise.json, advise.csv and the chart (SVG) into this
+        /// directory.
         #[arg(long)]
         out: Option<PathBuf>,
     },

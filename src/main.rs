@@ -53,47 +53,30 @@ fn main() -> ExitCode {
         } => explain(&path, record, at.as_deref(), seed, format),
         Command::Check {
             scenario: path,
-            property,
-            cases,
-            seed,
-            targets,
-            kinds,
-            max_outage,
-            max_probability,
-            max_faults,
+            search,
             out,
         } => {
-            let s = match scenario::load(&path) {
+            let seed = search.seed;
+            let check = match with_search(&path, search) {
                 Ok(s) => s,
-                Err(e) => {
-                    eprintln!("{e}");
-                    return ExitCode::from(BAD_INPUT);
-                }
+                Err(code) => return code,
             };
-            // Flags win over the scenario's `check` section.
-            let mut c = s.check.clone().unwrap_or_default();
-            c.targets = targets.or(c.targets);
-            c.kinds = kinds.or(c.kinds);
-            c.max_outage = max_outage.or(c.max_outage);
-            c.max_probability = max_probability.or(c.max_probability);
-            c.max_faults = max_faults.or(c.max_faults);
-            c.cases = cases.or(c.cases);
-            let check = scenario::Scenario {
-                check: Some(scenario::CheckSpace {
-                    property: property.or(c.property.clone()),
-                    ..c
-                }),
-                ..s
-            };
-            // Flag values get the same range checks as the file's section.
-            if let Err(problems) = scenario::check(&check) {
-                for p in problems {
-                    eprintln!("error: {}: {p}", path.display());
-                }
-                return ExitCode::from(BAD_INPUT);
-            }
             let default_out = path.with_extension("counterexample.ron");
             run_check(&check, &path, seed, out.unwrap_or(default_out))
+        }
+        Command::Advise {
+            scenario: path,
+            vary,
+            search,
+            jobs,
+            format,
+            out,
+        } => {
+            let seed = search.seed;
+            match with_search(&path, search) {
+                Ok(s) => advise(&s, &path, &vary, seed, jobs, format, out.as_deref()),
+                Err(code) => code,
+            }
         }
         Command::Import {
             file,
@@ -275,28 +258,157 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
     ExitCode::SUCCESS
 }
 
+/// The scenario at `path` with the search flags merged into its `check` section (flags win),
+/// range-checked like the file's section.
+fn with_search(path: &Path, search: cli::Search) -> Result<scenario::Scenario, ExitCode> {
+    let s = scenario::load(path).map_err(|e| {
+        eprintln!("{e}");
+        ExitCode::from(BAD_INPUT)
+    })?;
+    let mut c = s.check.clone().unwrap_or_default();
+    c.targets = search.targets.or(c.targets);
+    c.kinds = search.kinds.or(c.kinds);
+    c.max_outage = search.max_outage.or(c.max_outage);
+    c.max_probability = search.max_probability.or(c.max_probability);
+    c.max_faults = search.max_faults.or(c.max_faults);
+    c.cases = search.cases.or(c.cases);
+    let check = scenario::Scenario {
+        check: Some(scenario::CheckSpace {
+            property: search.property.or(c.property.clone()),
+            ..c
+        }),
+        ..s
+    };
+    if let Err(problems) = scenario::check(&check) {
+        for p in problems {
+            eprintln!("error: {}: {p}", path.display());
+        }
+        return Err(ExitCode::from(BAD_INPUT));
+    }
+    Ok(check)
+}
+
+/// The property of a merged `check` section, parsed; exit 2 with a message when missing or bad.
+fn property_of(
+    s: &scenario::Scenario,
+    path: &Path,
+) -> Result<(String, firehose_sim::study::check::Property), ExitCode> {
+    let Some(text) = s.check.as_ref().and_then(|c| c.property.clone()) else {
+        eprintln!(
+            "error: {}: no property: give --property (e.g. no-skip) or check.property",
+            path.display()
+        );
+        return Err(ExitCode::from(BAD_INPUT));
+    };
+    match firehose_sim::study::check::Property::parse(&text) {
+        Ok(p) => Ok((text, p)),
+        Err(e) => {
+            eprintln!("error: --property \"{text}\": {e}");
+            Err(ExitCode::from(BAD_INPUT))
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn advise(
+    s: &scenario::Scenario,
+    path: &Path,
+    vary: &[String],
+    seed: Option<u64>,
+    jobs: usize,
+    format: cli::AdviseFormat,
+    out: Option<&Path>,
+) -> ExitCode {
+    use firehose_sim::study::advise;
+    let (text, property) = match property_of(s, path) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let vary: Vec<String> = if vary.is_empty() {
+        s.check
+            .as_ref()
+            .and_then(|c| c.vary.clone())
+            .unwrap_or_default()
+    } else {
+        vary.to_vec()
+    };
+    if vary.is_empty() {
+        eprintln!(
+            "error: {}: nothing to vary: give --vary PATH=V1,V2,... or check.vary",
+            path.display()
+        );
+        return ExitCode::from(BAD_INPUT);
+    }
+    let axes = match vary
+        .iter()
+        .map(|v| advise::parse_vary(v))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let cases = s.check.as_ref().and_then(|c| c.cases).unwrap_or(256);
+    let seed = seed.unwrap_or(s.seed);
+    let started = Instant::now();
+    let advice = match advise::run(s, &axes, &property, cases, seed, jobs, true) {
+        Ok(a) => a,
+        Err(e) if e.starts_with("column") => {
+            eprintln!("error: --property \"{text}\": {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+        Err(e)
+            if e.starts_with("at ")
+                || e.starts_with("axis")
+                || e.contains("unknown field")
+                || e.contains("no field") =>
+        {
+            eprintln!("error: --vary: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(VIOLATION);
+        }
+    };
+    let head = advise::head(&s.name, &text, advice.rows.len(), cases, seed);
+    eprintln!("advise: {:.1} s", started.elapsed().as_secs_f64());
+    let shown = match format {
+        cli::AdviseFormat::Text => {
+            format!("{head}\n{}\n\n{}", advice.verdict(), advice.table(false))
+        }
+        cli::AdviseFormat::Markdown => advice.markdown(&head),
+        cli::AdviseFormat::Json => advice.json(),
+        cli::AdviseFormat::Csv => advice.csv(),
+    };
+    emit(&shown);
+    if let Some(dir) = out
+        && let Err(e) = advice.write(dir, &head, &s.name)
+    {
+        eprintln!("error: {e}");
+        return ExitCode::from(VIOLATION);
+    }
+    if advice.choice.is_some() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(VIOLATION)
+    }
+}
+
 fn run_check(
     s: &scenario::Scenario,
     path: &Path,
     seed: Option<u64>,
     out: std::path::PathBuf,
 ) -> ExitCode {
-    use firehose_sim::study::check::{self, Property};
+    use firehose_sim::study::check;
     use firehose_sim::testing::FaultSpace;
     let c = s.check.clone().unwrap_or_default();
-    let Some(text) = c.property.clone() else {
-        eprintln!(
-            "error: {}: no property: give --property (e.g. no-skip) or check.property",
-            path.display()
-        );
-        return ExitCode::from(BAD_INPUT);
-    };
-    let property = match Property::parse(&text) {
+    let (text, property) = match property_of(s, path) {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("error: --property \"{text}\": {e}");
-            return ExitCode::from(BAD_INPUT);
-        }
+        Err(code) => return code,
     };
     let space = FaultSpace::for_scenario(s);
     let cases = c.cases.unwrap_or(256);

@@ -217,4 +217,8 @@ pub struct CheckSpace {
     /// Cases to try (default 256).
     #[serde(default)]
     pub cases: Option<u32>,
+    /// The settings `firehose-sim advise` varies, each `"PATH=V1,V2,..."` as its `--vary`
+    /// flag takes them (flags replace the list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vary: Option<Vec<String>>,
 }

@@ -182,6 +182,18 @@ impl Parser {
             }
             Some((Tok::Field(field), _)) => {
                 self.pos += 1;
+                // A shortcut (`no-skip`) is a comparison of its own, also inside && and ||.
+                if !matches!(self.peek(), Some(Tok::Op(_)))
+                    && let Some((_, expr)) = SHORTCUTS.iter().find(|(name, _)| *name == field)
+                    && let Some((f, v)) = expr.split_once(" == ")
+                {
+                    return Ok(Property::Cmp {
+                        field: f.to_string(),
+                        col,
+                        op: Op::Eq,
+                        value: v.parse().unwrap_or(0.0),
+                    });
+                }
                 let op = match self.peek() {
                     Some(Tok::Op(op)) => *op,
                     _ => {
@@ -218,10 +230,6 @@ impl Property {
     /// Parses a property or a named shortcut (`no-loss`, `no-skip`, `no-duplicates`,
     /// `no-discard`).
     pub fn parse(text: &str) -> Result<Property, String> {
-        let text = SHORTCUTS
-            .iter()
-            .find(|(name, _)| *name == text.trim())
-            .map_or(text, |(_, expr)| expr);
         let toks = tokens(text)?;
         let mut p = Parser {
             toks,
@@ -474,6 +482,14 @@ mod tests {
         assert_eq!(
             Property::parse("no-skip").unwrap(),
             cmp("records.skipped", 1, Op::Eq, 0.0)
+        );
+        // Shortcuts are terms of larger properties too.
+        assert_eq!(
+            Property::parse("no-skip && latency_seconds.p99 <= 3600").unwrap(),
+            Property::And(
+                Box::new(cmp("records.skipped", 1, Op::Eq, 0.0)),
+                Box::new(cmp("latency_seconds.p99", 12, Op::Le, 3600.0))
+            )
         );
     }
 

@@ -34,6 +34,7 @@ pub fn regenerate(scenarios: &Path, out: &Path, png: bool) -> Result<String, Str
     files.sort();
     let mut runs = Vec::new();
     let mut sweeps = Vec::new();
+    let mut advices = Vec::new();
     for path in &files {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
         let question = sweep::question(path);
@@ -60,6 +61,27 @@ pub fn regenerate(scenarios: &Path, out: &Path, png: bool) -> Result<String, Str
                 "| [{}]({}/report.md) | `{file}` | {question} |",
                 s.name, s.name
             ));
+            // A scenario with settings to vary also gets its advice (`firehose-sim advise`).
+            if let Some(c) = s.check.as_ref().filter(|c| c.vary.is_some()) {
+                let axes = c
+                    .vary
+                    .iter()
+                    .flatten()
+                    .map(|v| super::advise::parse_vary(v))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let text = c.property.clone().unwrap_or_else(|| "no-loss".into());
+                let property = super::check::Property::parse(&text)?;
+                let cases = c.cases.unwrap_or(256);
+                let advice = super::advise::run(&s, &axes, &property, cases, s.seed, 0, false)?;
+                let head = super::advise::head(&s.name, &text, advice.rows.len(), cases, s.seed);
+                advice.write(&out.join(&s.name), &head, &s.name)?;
+                advices.push(format!(
+                    "| [{}]({}/advise.md) | `{file}` | {} |",
+                    s.name,
+                    s.name,
+                    advice.verdict()
+                ));
+            }
         }
     }
     let mut index = String::from(
@@ -71,6 +93,12 @@ pub fn regenerate(scenarios: &Path, out: &Path, png: bool) -> Result<String, Str
     index.push_str("\n## Sweeps\n\n| summary | file | question |\n|---|---|---|\n");
     for s in &sweeps {
         let _ = writeln!(index, "{s}");
+    }
+    if !advices.is_empty() {
+        index.push_str("\n## Advice\n\n| advice | file | verdict |\n|---|---|---|\n");
+        for a in &advices {
+            let _ = writeln!(index, "{a}");
+        }
     }
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     std::fs::write(out.join("README.md"), &index)

@@ -5,6 +5,8 @@
 //!   95% confidence intervals and charts (`firehose-sim sweep`);
 //! - [`check`]: a search of fault schedules for one that breaks a property of the report,
 //!   shrunk to a minimal one (`firehose-sim check`);
+//! - [`advise`]: every combination of some settings checked against a property and
+//!   costed; the cheapest that holds (`firehose-sim advise`);
 //! - [`gallery`]: the reports of every bundled scenario and sweep, with an index
 //!   (`firehose-sim gallery`);
 //! - [`explain`]: the path of one record through a run (`firehose-sim explain`);
@@ -13,6 +15,7 @@
 //! The strategies for users' own property tests stay in [`crate::testing`], which `check`
 //! builds on.
 
+pub mod advise;
 pub mod check;
 pub mod explain;
 pub mod fields;

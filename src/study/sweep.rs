@@ -195,6 +195,30 @@ pub fn apply(base: &Scenario, axes: &[Axis], values: &[&ron::Value]) -> Result<S
     Ok(s)
 }
 
+/// Every point of the grid of `axes` (first axis slowest) as value indices, and its
+/// scenario: `base` with those values, each checked like a scenario file before anything runs.
+pub fn points(base: &Scenario, axes: &[Axis]) -> Result<(Vec<Vec<usize>>, Vec<Scenario>), String> {
+    let mut grid: Vec<Vec<usize>> = vec![Vec::new()];
+    for axis in axes {
+        if axis.values.is_empty() {
+            return Err(format!("axis `{}` has no values", axis.field));
+        }
+        grid = grid
+            .into_iter()
+            .flat_map(|p| (0..axis.values.len()).map(move |i| [p.clone(), vec![i]].concat()))
+            .collect();
+    }
+    let scenarios = grid
+        .iter()
+        .map(|idx| {
+            let values: Vec<&ron::Value> =
+                idx.iter().zip(axes).map(|(i, a)| &a.values[*i]).collect();
+            apply(base, axes, &values)
+        })
+        .collect::<Result<_, _>>()?;
+    Ok((grid, scenarios))
+}
+
 /// Mean and half-width of the 95% confidence interval (Student's t).
 pub fn mean_ci(xs: &[f64]) -> (f64, f64) {
     let n = xs.len();
@@ -246,32 +270,7 @@ pub fn run(
     jobs: usize,
     progress: bool,
 ) -> Result<SweepResult, SweepError> {
-    // The grid, first axis slowest.
-    let mut grid: Vec<Vec<usize>> = vec![Vec::new()];
-    for axis in &sweep.axes {
-        if axis.values.is_empty() {
-            return Err(SweepError::Invalid(format!(
-                "axis `{}` has no values",
-                axis.field
-            )));
-        }
-        grid = grid
-            .into_iter()
-            .flat_map(|p| (0..axis.values.len()).map(move |i| [p.clone(), vec![i]].concat()))
-            .collect();
-    }
-    // Every point must be a valid scenario before anything runs.
-    let scenarios: Vec<Scenario> = grid
-        .iter()
-        .map(|idx| {
-            let values: Vec<&ron::Value> = idx
-                .iter()
-                .zip(&sweep.axes)
-                .map(|(i, a)| &a.values[*i])
-                .collect();
-            apply(base, &sweep.axes, &values).map_err(SweepError::Invalid)
-        })
-        .collect::<Result<_, _>>()?;
+    let (grid, scenarios) = points(base, &sweep.axes).map_err(SweepError::Invalid)?;
     let seeds: Vec<u64> = (0..u64::from(sweep.seeds))
         .map(|k| base.seed.wrapping_add(k))
         .collect();

@@ -46,6 +46,16 @@ pub struct Line {
 /// What a chart shows.
 #[derive(Debug, Clone)]
 pub enum Chart {
+    /// Points without lines, one colour per series, the first on top (e.g. `advise`'s cost
+    /// against latency).
+    Scatter {
+        /// X axis label, with unit.
+        x_desc: String,
+        /// Y axis label, with unit.
+        y_desc: String,
+        /// The series; a `Line`'s points are drawn as dots, its errors ignored.
+        series: Vec<Line>,
+    },
     /// Lines over x, with optional shaded x ranges (fault windows).
     Lines {
         /// X axis label, with unit.
@@ -251,6 +261,47 @@ fn draw<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, plot: &Plot) -> Result
                     .draw()
                     .map_err(err)?;
             }
+        }
+        Chart::Scatter {
+            x_desc,
+            y_desc,
+            series,
+        } => {
+            let (x0, x1) = bounds(series.iter().flat_map(|l| l.points.iter().map(|p| p.0)));
+            let (_, y1) = bounds(series.iter().flat_map(|l| l.points.iter().map(|p| p.1)));
+            let pad = (x1 - x0).abs().max(1e-9) * 0.05;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(caption.0, caption.1)
+                .margin(16)
+                .x_label_area_size(48)
+                .y_label_area_size(80)
+                .build_cartesian_2d((x0 - pad)..(x1 + pad), 0f64..(y1 * 1.1).max(1e-9))
+                .map_err(err)?;
+            chart
+                .configure_mesh()
+                .x_desc(x_desc.as_str())
+                .y_desc(y_desc.as_str())
+                .x_label_formatter(&axis_label)
+                .y_label_formatter(&axis_label)
+                .label_style(("sans-serif", 14))
+                .draw()
+                .map_err(err)?;
+            // Earlier series are drawn last, on top of the later ones.
+            for (i, l) in series.iter().enumerate().rev() {
+                let color = PALETTE[i % PALETTE.len()];
+                chart
+                    .draw_series(l.points.iter().map(|&p| Circle::new(p, 6, color.filled())))
+                    .map_err(err)?
+                    .label(l.name.as_str())
+                    .legend(move |(x, y)| Circle::new((x + 10, y), 6, color.filled()));
+            }
+            chart
+                .configure_series_labels()
+                .background_style(WHITE.mix(0.85))
+                .border_style(BLACK)
+                .label_font(("sans-serif", 14))
+                .draw()
+                .map_err(err)?;
         }
         Chart::Bars { y_desc, bars } => {
             let (_, y1) = bounds(bars.iter().map(|b| b.1).chain([0.0]));
