@@ -83,7 +83,7 @@ pub struct Search {
 pub enum Command {
     /// Simulate a scenario and print its report.
     #[command(
-        after_help = "Example:\n  firehose-sim run scenarios/quickstart.ron\n  firehose-sim run scenarios/quickstart.ron --seed 3 --format json --out reports/quickstart\n\nThe report ends with the run's cost (C1, C2) at AWS's us-east-1 list prices of 2026-12-01,\nunless the scenario's pricing section sets other prices (see the README)."
+        after_help = "Example:\n  firehose-sim run scenarios/quickstart.ron\n  firehose-sim run scenarios/quickstart.ron --seed 3 --format json --out /tmp/quickstart\n\nThe report ends with the run's cost (C1, C2) at AWS's us-east-1 list prices of 2026-12-01,\nunless the scenario's pricing section sets other prices (see the README)."
     )]
     Run {
         /// The scenario file (RON).
@@ -104,7 +104,7 @@ pub enum Command {
     },
     /// Run a parameter sweep: a grid of settings times several seeds, in parallel.
     #[command(
-        after_help = "Example:\n  firehose-sim sweep scenarios/sweep-redshift-retry.ron --jobs 2\n\nA sweep file names a base scenario, axes (a field path and values), seeds and the report\nfields to tabulate; see the README. Writes sweep.csv, summary.md and charts to --out\n(default reports/<sweep name>/)."
+        after_help = "Example:\n  firehose-sim sweep scenarios/sweep-redshift-retry.ron --jobs 2\n\nA sweep file names a base scenario, axes (a field path and values), seeds and the report\nfields to tabulate; see the README. Writes sweep.csv, summary.md and charts to --out\n(default firehose-sim/<sweep name>/ in the temporary folder, named on stderr)."
     )]
     Sweep {
         /// The sweep file (RON).
@@ -112,7 +112,7 @@ pub enum Command {
         /// Threads (default: one per core); the results are the same for any value.
         #[arg(long, default_value_t = 0)]
         jobs: usize,
-        /// Output folder (default reports/<sweep name>/).
+        /// Output folder (default firehose-sim/<sweep name>/ in the temporary folder).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -126,7 +126,8 @@ pub enum Command {
         /// The property, the fault space and the search.
         #[command(flatten)]
         search: Search,
-        /// Where to write the replayable counterexample (default: next to the scenario).
+        /// Where to write the replayable counterexample (default: firehose-sim/ in the temporary
+        /// folder, as NAME.counterexample.ron).
         #[arg(long)]
         out: Option<PathBuf>,
     },

@@ -3,6 +3,15 @@
 
 mod cli;
 
+/// Writes a diagnostic on stderr; a stderr that cannot be written is ignored (the exit code
+/// stays the one the error deserves), never a panic.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 use clap::Parser;
 use cli::{Cli, Command, Format};
 use firehose_sim::report::{self, Report};
@@ -27,12 +36,12 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Validate { scenario: path } => match scenario::load(&path) {
-            Ok(s) => {
-                emit(&scenario::to_ron(&s));
-                ExitCode::SUCCESS
-            }
+            Ok(s) => match emit(&scenario::to_ron(&s)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            },
             Err(e) => {
-                eprintln!("{e}");
+                say!("{e}");
                 ExitCode::from(BAD_INPUT)
             }
         },
@@ -61,7 +70,12 @@ fn main() -> ExitCode {
                 Ok(s) => s,
                 Err(code) => return code,
             };
-            let default_out = path.with_extension("counterexample.ron");
+            // Outputs go outside the repository by default (a temporary folder, named).
+            let default_out = scratch_dir().join(
+                path.with_extension("counterexample.ron")
+                    .file_name()
+                    .map_or_else(|| "counterexample.ron".into(), |n| n.to_owned()),
+            );
             run_check(&check, &path, seed, out.unwrap_or(default_out))
         }
         Command::Advise {
@@ -90,11 +104,11 @@ fn main() -> ExitCode {
             png,
         } => match firehose_sim::study::gallery::regenerate(&scenarios, &out, png) {
             Ok(_) => {
-                eprintln!("gallery written to {}", out.display());
+                say!("gallery written to {}", out.display());
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!(
+                say!(
                     "{}",
                     if e.starts_with("error") {
                         e
@@ -118,7 +132,7 @@ fn run(
     let s = match scenario::load(path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            say!("{e}");
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -134,26 +148,29 @@ fn run(
     ) {
         Ok(o) => o,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::from(VIOLATION);
         }
     };
     let wall = started.elapsed().as_secs_f64();
     let json = Report::new(&output).to_json();
-    match format {
+    let shown = match format {
         Format::Text => emit(&report::text(&output)),
         Format::Markdown => emit(&report::markdown(&output)),
         Format::Json => emit(&json),
+    };
+    if let Err(code) = shown {
+        return code;
     }
     if let Some(dir) = out
         && let Err(e) = report::write_run(&output, dir, true)
     {
-        eprintln!("error: {e}");
-        return ExitCode::from(BAD_INPUT);
+        say!("error: {e}");
+        return ExitCode::from(VIOLATION);
     }
     if stats {
         let simulated = output.scenario.duration.as_secs_f64();
-        eprintln!(
+        say!(
             "stats: {} events ({} through the queue) in {:.3} s wall: {:.0} events/s, {:.0}x real time, peak memory {}",
             output.events,
             output.queue_events,
@@ -178,7 +195,7 @@ fn explain(
     let mut s = match scenario::load(path) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("{e}");
+            say!("{e}");
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -190,12 +207,12 @@ fn explain(
         (None, Some(t)) => match firehose_sim::engine::SimDuration::parse(t) {
             Ok(d) => Focus::At(firehose_sim::engine::SimTime(d.0)),
             Err(e) => {
-                eprintln!("error: --at {t}: {e}");
+                say!("error: --at {t}: {e}");
                 return ExitCode::from(BAD_INPUT);
             }
         },
         (None, None) => {
-            eprintln!("error: give --record ID or --at TIME");
+            say!("error: give --record ID or --at TIME");
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -207,16 +224,18 @@ fn explain(
                 cli::ExplainFormat::Svg => x.to_svg(),
             };
             match out {
-                Ok(text) => emit(&text),
+                Ok(text) => match emit(&text) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(code) => code,
+                },
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    return ExitCode::from(VIOLATION);
+                    say!("error: {e}");
+                    ExitCode::from(VIOLATION)
                 }
             }
-            ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("error: {}: {e}", path.display());
+            say!("error: {}: {e}", path.display());
             ExitCode::from(BAD_INPUT)
         }
     }
@@ -231,22 +250,24 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
     let result = match result {
         Ok(r) => r,
         Err(e @ SweepError::Run(_)) => {
-            eprintln!("{e}");
+            say!("{e}");
             return ExitCode::from(VIOLATION);
         }
         Err(e) => {
-            eprintln!("{e}");
+            say!("{e}");
             return ExitCode::from(BAD_INPUT);
         }
     };
     let ran = started.elapsed().as_secs_f64();
-    let dir = out.unwrap_or_else(|| Path::new("reports").join(&result.sweep.name));
+    let dir = out.unwrap_or_else(|| scratch_dir().join(&result.sweep.name));
     if let Err(e) = result.write(&dir, &sweep::question(path), true) {
-        eprintln!("error: {e}");
-        return ExitCode::from(BAD_INPUT);
+        say!("error: {e}");
+        return ExitCode::from(VIOLATION);
     }
-    emit(&result.csv());
-    eprintln!(
+    if let Err(code) = emit(&result.csv()) {
+        return code;
+    }
+    say!(
         "sweep {}: {} points x {} seeds ran in {:.2} s; charts and tables written to {} in {:.2} s",
         result.sweep.name,
         result.points.len(),
@@ -262,9 +283,25 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
 /// range-checked like the file's section.
 fn with_search(path: &Path, search: cli::Search) -> Result<scenario::Scenario, ExitCode> {
     let s = scenario::load(path).map_err(|e| {
-        eprintln!("{e}");
+        say!("{e}");
         ExitCode::from(BAD_INPUT)
     })?;
+    struct Given {
+        cases: bool,
+        max_faults: bool,
+        max_probability: bool,
+        max_outage: bool,
+        targets: bool,
+        kinds: bool,
+    }
+    let given = Given {
+        cases: search.cases.is_some(),
+        max_faults: search.max_faults.is_some(),
+        max_probability: search.max_probability.is_some(),
+        max_outage: search.max_outage.is_some(),
+        targets: search.targets.is_some(),
+        kinds: search.kinds.is_some(),
+    };
     let mut c = s.check.clone().unwrap_or_default();
     c.targets = search.targets.or(c.targets);
     c.kinds = search.kinds.or(c.kinds);
@@ -280,8 +317,24 @@ fn with_search(path: &Path, search: cli::Search) -> Result<scenario::Scenario, E
         ..s
     };
     if let Err(problems) = scenario::check(&check) {
+        // A flag's value is named by its flag, not by the file's field.
+        let flags = [
+            ("check.cases", "--cases", given.cases),
+            ("check.max_faults", "--max-faults", given.max_faults),
+            (
+                "check.max_probability",
+                "--max-probability",
+                given.max_probability,
+            ),
+            ("check.max_outage", "--max-outage", given.max_outage),
+            ("check.targets", "--targets", given.targets),
+            ("check.kinds", "--kinds", given.kinds),
+        ];
         for p in problems {
-            eprintln!("error: {}: {p}", path.display());
+            match flags.iter().find(|(f, _, on)| *on && p.starts_with(f)) {
+                Some((f, flag, _)) => say!("error: {flag}{}", &p[f.len()..]),
+                None => say!("error: {}: {p}", path.display()),
+            }
         }
         return Err(ExitCode::from(BAD_INPUT));
     }
@@ -294,7 +347,7 @@ fn property_of(
     path: &Path,
 ) -> Result<(String, firehose_sim::study::check::Property), ExitCode> {
     let Some(text) = s.check.as_ref().and_then(|c| c.property.clone()) else {
-        eprintln!(
+        say!(
             "error: {}: no property: give --property (e.g. no-skip) or check.property",
             path.display()
         );
@@ -303,7 +356,7 @@ fn property_of(
     match firehose_sim::study::check::Property::parse(&text) {
         Ok(p) => Ok((text, p)),
         Err(e) => {
-            eprintln!("error: --property \"{text}\": {e}");
+            say!("error: --property \"{text}\": {e}");
             Err(ExitCode::from(BAD_INPUT))
         }
     }
@@ -333,7 +386,7 @@ fn advise(
         vary.to_vec()
     };
     if vary.is_empty() {
-        eprintln!(
+        say!(
             "error: {}: nothing to vary: give --vary PATH=V1,V2,... or check.vary",
             path.display()
         );
@@ -346,7 +399,7 @@ fn advise(
     {
         Ok(a) => a,
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -356,7 +409,7 @@ fn advise(
     let advice = match advise::run(s, &axes, &property, cases, seed, jobs, true) {
         Ok(a) => a,
         Err(e) if e.starts_with("column") => {
-            eprintln!("error: --property \"{text}\": {e}");
+            say!("error: --property \"{text}\": {e}");
             return ExitCode::from(BAD_INPUT);
         }
         Err(e)
@@ -365,16 +418,16 @@ fn advise(
                 || e.contains("unknown field")
                 || e.contains("no field") =>
         {
-            eprintln!("error: --vary: {e}");
+            say!("error: --vary: {e}");
             return ExitCode::from(BAD_INPUT);
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::from(VIOLATION);
         }
     };
     let head = advise::head(&s.name, &text, advice.rows.len(), cases, seed);
-    eprintln!("advise: {:.1} s", started.elapsed().as_secs_f64());
+    say!("advise: {:.1} s", started.elapsed().as_secs_f64());
     let shown = match format {
         cli::AdviseFormat::Text => {
             format!("{head}\n{}\n\n{}", advice.verdict(), advice.table(false))
@@ -383,11 +436,13 @@ fn advise(
         cli::AdviseFormat::Json => advice.json(),
         cli::AdviseFormat::Csv => advice.csv(),
     };
-    emit(&shown);
+    if let Err(code) = emit(&shown) {
+        return code;
+    }
     if let Some(dir) = out
         && let Err(e) = advice.write(dir, &head, &s.name)
     {
-        eprintln!("error: {e}");
+        say!("error: {e}");
         return ExitCode::from(VIOLATION);
     }
     if advice.choice.is_some() {
@@ -417,11 +472,11 @@ fn run_check(
     let outcome = match check::run(s, &property, &space, cases, seed) {
         Ok(o) => o,
         Err(e) if e.starts_with("column") => {
-            eprintln!("error: --property \"{text}\": {e}");
+            say!("error: --property \"{text}\": {e}");
             return ExitCode::from(BAD_INPUT);
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            say!("error: {e}");
             return ExitCode::from(VIOLATION);
         }
     };
@@ -441,8 +496,10 @@ fn run_check(
             outcome.cases,
             started.elapsed().as_secs_f64()
         ));
-        emit(&text_out);
-        return ExitCode::SUCCESS;
+        return match emit(&text_out) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        };
     };
     if v.faults.is_empty() {
         text_out.push_str("VIOLATION: the scenario breaks the property with no added fault.\n");
@@ -476,13 +533,17 @@ fn run_check(
         out.display(),
         scenario::to_ron(&v.scenario)
     );
+    if let Some(parent) = out.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let _ = std::fs::create_dir_all(parent);
+    }
     if let Err(e) = std::fs::write(&out, replay) {
-        emit(&text_out);
-        eprintln!("error: cannot write the replay file {}: {e}", out.display());
-        return ExitCode::from(BAD_INPUT);
+        // The violation comes first: its report and exit code 1; the failed write is said too.
+        let _ = emit(&text_out);
+        say!("error: cannot write the replay file {}: {e}", out.display());
+        return ExitCode::from(VIOLATION);
     }
     text_out.push_str(&format!("Replay: firehose-sim run {}\n", out.display()));
-    emit(&text_out);
+    let _ = emit(&text_out);
     ExitCode::from(VIOLATION)
 }
 
@@ -496,13 +557,13 @@ fn import(
     let text = match std::fs::read_to_string(file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::InvalidData => {
-            eprintln!(
+            say!(
                 "error: {name}: the file is not UTF-8 text: expected JSON, YAML or HCL (Terraform)"
             );
             return ExitCode::from(BAD_INPUT);
         }
         Err(e) => {
-            eprintln!("error: {name}: cannot read the configuration: {e}");
+            say!("error: {name}: cannot read the configuration: {e}");
             return ExitCode::from(BAD_INPUT);
         }
     };
@@ -510,15 +571,18 @@ fn import(
     let imported = match firehose_sim::import::import(&name, &text, &options) {
         Ok(i) => i,
         Err(e) => {
-            eprintln!("{e}");
+            say!("{e}");
             return ExitCode::from(BAD_INPUT);
         }
     };
-    eprint!("{}", imported.notes());
+    {
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), "{}", imported.notes());
+    }
     match out {
         Some(path) => match std::fs::write(path, &imported.scenario) {
             Ok(()) => {
-                eprintln!(
+                say!(
                     "scenario written to {} (check it with: firehose-sim validate {})",
                     path.display(),
                     path.display()
@@ -526,22 +590,36 @@ fn import(
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("error: cannot write {}: {e}", path.display());
+                say!("error: cannot write {}: {e}", path.display());
                 ExitCode::from(VIOLATION)
             }
         },
-        None => {
-            emit(&imported.scenario);
-            ExitCode::SUCCESS
-        }
+        None => match emit(&imported.scenario) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(code) => code,
+        },
     }
 }
 
-/// Writes to standard output; a reader that went away (a closed pipe) is not an error.
-fn emit(text: &str) {
+/// Where outputs go without `--out`: `firehose-sim/` in the system's temporary folder, never
+/// the repository (only `gallery` writes `reports/`). Commands name what they wrote there.
+fn scratch_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join("firehose-sim")
+}
+
+/// Writes to standard output. A reader that went away (a closed pipe, `| head -1`) is not an
+/// error; any other failed write is exit 1 with `error: cannot write standard output: ...`.
+fn emit(text: &str) -> Result<(), ExitCode> {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => {
+            say!("error: cannot write standard output: {e}");
+            Err(ExitCode::from(VIOLATION))
+        }
+    }
 }
 
 /// Peak resident memory of this process (Linux `VmHWM`).

@@ -173,6 +173,21 @@ impl<'de> Deserialize<'de> for SimDuration {
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a duration string such as \"5s\", \"90m\", \"1h30m\" or \"120ms\"")
             }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<SimDuration, E> {
+                Err(E::custom(format!(
+                    "{v} is a bare number: a duration is a string such as \"8h\" or \"{v}s\""
+                )))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<SimDuration, E> {
+                Err(E::custom(format!(
+                    "{v} is a bare number: a duration is a string such as \"8h\" or \"{v}s\""
+                )))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<SimDuration, E> {
+                Err(E::custom(format!(
+                    "{v} is a bare number: a duration is a string such as \"8h\" or \"{v}s\""
+                )))
+            }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<SimDuration, E> {
                 SimDuration::parse(v).map_err(|e| {
                     E::custom(format!(
@@ -181,7 +196,7 @@ impl<'de> Deserialize<'de> for SimDuration {
                 })
             }
         }
-        d.deserialize_str(V)
+        d.deserialize_any(V)
     }
 }
 

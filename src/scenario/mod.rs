@@ -210,7 +210,7 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
             return Err(err(vec![Problem {
                 line: e.span.start.line.max(1),
                 col: e.span.start.col.max(1),
-                message: e.code.to_string(),
+                message: hint_for(text, start, e.code.to_string()),
                 span: Some(start..end),
             }]));
         }
@@ -226,10 +226,20 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
         .map(|v| {
             let span = locator.find(&v.path);
             let (line, col) = span.as_ref().map_or((1, 1), |r| line_col(text, r.start));
+            // The value as the user wrote it (`"367d"`), not as it prints (`"8808h"`).
+            let mut message = v.message;
+            if let Some(r) = &span
+                && let Some(src) = text.get(r.clone())
+                && src.starts_with('"')
+                && message.starts_with('"')
+                && let Some(end) = message[1..].find('"')
+            {
+                message = format!("{src}{}", &message[end + 2..]);
+            }
             Problem {
                 line,
                 col,
-                message: format!("{}: {}", v.path, v.message),
+                message: format!("{}: {message}", v.path),
                 span,
             }
         })
@@ -269,4 +279,55 @@ pub fn to_ron(s: &Scenario) -> String {
         }
         Err(e) => format!("// cannot print the scenario: {e}\n"),
     }
+}
+
+/// A RON error where named fields or a variant were expected gets the expected form: the
+/// field (or variant) before the value at `at` names which one.
+fn hint_for(text: &str, at: usize, message: String) -> String {
+    if !message.contains("invalid std identifier") && !message.contains("Expected identifier") {
+        return message;
+    }
+    // The word before the value: `buffering_hints: (5` gives buffering_hints; `LogNormal(8`
+    // gives LogNormal; `rate: 300` gives rate.
+    let before = text[..at.min(text.len())].trim_end();
+    let before = before
+        .trim_end_matches('(')
+        .trim_end()
+        .trim_end_matches(':')
+        .trim_end();
+    let word: String = before
+        .chars()
+        .rev()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let expected = match word.as_str() {
+        "buffering_hints" | "s3_buffering_hints" | "s3_backup_buffering_hints" => {
+            "named fields, e.g. (size_in_mbs: 5, interval_in_seconds: 300)"
+        }
+        "put_time" | "copy_time" | "bulk_time" | "response_time" | "ack_time" => {
+            "named fields, e.g. (base: \"100ms\", per_mib: \"10ms\")"
+        }
+        "backoff" => "named fields, e.g. (initial: \"100ms\", max: \"20s\")",
+        "retry_options" => "named fields, e.g. (duration_in_seconds: 3600)",
+        "rate" => {
+            "a rate such as Constant(300.0), Poisson(300.0), Steps([(\"0s\", 300.0)]) or Diurnal(mean: 300.0, amplitude: 0.5, period: \"24h\")"
+        }
+        "record_bytes" => {
+            "a size such as Fixed(1024), Uniform(500, 1500) or LogNormal(median: 800, p99: 4000)"
+        }
+        "LogNormal" => "named fields: LogNormal(median: ..., p99: ...)",
+        "Zipf" => "named fields: Zipf(count: 100, exponent: 1.1)",
+        _ => {
+            return format!(
+                "{message}: named fields were expected here, e.g. (field: value, ...); see the README's scenario reference"
+            );
+        }
+    };
+    if word.is_empty() {
+        return message;
+    }
+    format!("`{word}` expects {expected}")
 }

@@ -45,9 +45,22 @@ impl Checker {
 
     fn range_dur(&mut self, path: &str, value: SimDuration, lo: SimDuration, hi: SimDuration) {
         if value < lo || value > hi {
+            // Whole days read as the README gives them ("366d", not "8784h").
+            let days = |d: SimDuration| {
+                let s = d.0 / 1_000_000;
+                if d.0.is_multiple_of(86_400_000_000) && s >= 2 * 86_400 {
+                    format!("{}d", s / 86_400)
+                } else {
+                    d.to_string()
+                }
+            };
             self.fail(
                 path,
-                format!("\"{value}\" is out of range: allowed \"{lo}\" to \"{hi}\""),
+                format!(
+                    "\"{value}\" is out of range: allowed \"{}\" to \"{}\"",
+                    days(lo),
+                    days(hi)
+                ),
             );
         }
     }

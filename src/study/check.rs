@@ -109,6 +109,11 @@ fn tokens(text: &str) -> Result<Vec<(Tok, usize)>, String> {
             i += end + 2;
             continue;
         }
+        if c == '=' {
+            return Err(format!(
+                "column {col}: `=` is not a comparison: use == to compare"
+            ));
+        }
         let start = i;
         while i < chars.len()
             && (chars[i].is_ascii_alphanumeric()

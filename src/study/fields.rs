@@ -154,9 +154,24 @@ pub fn output(report: &Json, path: &str) -> Result<f64, String> {
     let mut cur = report;
     for step in parse_path(path)? {
         cur = match step {
-            Step::Key(k) => cur
-                .get(&k)
-                .ok_or_else(|| format!("output `{path}`: the report has no field `{k}` there"))?,
+            Step::Key(k) => cur.get(&k).ok_or_else(|| {
+                // The nearest field at that level (strsim), and the fields there.
+                let keys: Vec<&String> = cur
+                    .as_object()
+                    .map(|m| m.keys().collect())
+                    .unwrap_or_default();
+                let near = keys
+                    .iter()
+                    .map(|c| (strsim::damerau_levenshtein(&k, c), *c))
+                    .filter(|(d, c)| *d <= 2.max(c.len() / 3))
+                    .min();
+                let mean = near.map_or(String::new(), |(_, c)| format!("; did you mean `{c}`?"));
+                let list: Vec<&str> = keys.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "output `{path}`: the report has no field `{k}` there{mean} (fields there: {})",
+                    list.join(", ")
+                )
+            })?,
             Step::Index(i) => cur
                 .get(i)
                 .ok_or_else(|| format!("output `{path}`: no element {i}"))?,

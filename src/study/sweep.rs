@@ -271,9 +271,19 @@ pub fn run(
     progress: bool,
 ) -> Result<SweepResult, SweepError> {
     let (grid, scenarios) = points(base, &sweep.axes).map_err(SweepError::Invalid)?;
+    // Seeds are the base seed, the next one, ...: one past u64::MAX is refused, not wrapped.
     let seeds: Vec<u64> = (0..u64::from(sweep.seeds))
-        .map(|k| base.seed.wrapping_add(k))
-        .collect();
+        .map(|k| base.seed.checked_add(k))
+        .collect::<Option<_>>()
+        .ok_or_else(|| {
+            SweepError::Invalid(format!(
+                "seeds: {} seeds from the base seed {} go past the largest seed, {}: use a base seed of at most {}",
+                sweep.seeds,
+                base.seed,
+                u64::MAX,
+                u64::MAX - (u64::from(sweep.seeds) - 1)
+            ))
+        })?;
     // Outputs are checked against the report's shape first.
     let probe = Report::new(
         &simulate(

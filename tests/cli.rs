@@ -1,0 +1,265 @@
+//! The command line as a newcomer meets it: checked writes, outputs outside the repository,
+//! and error messages that say how to fix the input (each with its exact text).
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const BIN: &str = env!("CARGO_BIN_EXE_firehose-sim");
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A fresh folder for one test, used as the child's current directory and TMPDIR.
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("firehose-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn sim(dir: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("TMPDIR", dir)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A scenario file in `dir` from a text with `{}` where `field` goes.
+fn scenario_with(dir: &Path, field: &str) -> String {
+    let path = dir.join("s.ron");
+    std::fs::write(
+        &path,
+        format!(
+            "#![enable(implicit_some)]\nScenario(name: \"x\", {field}, sources: [DirectPut(name: \"p\", rate: Constant(1.0))], destination: S3())\n"
+        ),
+    )
+    .unwrap();
+    path.display().to_string()
+}
+
+/// A full stdout is an error (exit 1, named); a reader that goes away is not.
+#[test]
+fn writes_to_a_full_stdout_fail_and_a_closed_pipe_stays_quiet() {
+    let quickstart = root().join("scenarios/quickstart.ron");
+    for args in [
+        vec!["run"],
+        vec!["run", "--format", "json"],
+        vec!["validate"],
+    ] {
+        let full = std::fs::File::create("/dev/full").unwrap();
+        let o = Command::new(BIN)
+            .args(&args)
+            .arg(&quickstart)
+            .stdout(full)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&o).contains("error: cannot write standard output: No space left on device"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    // `| head -1`: read one line, close the pipe.
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .arg(&quickstart)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(line.starts_with("firehose-sim: quickstart"));
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+}
+
+/// A stderr that cannot be written never panics (exit 2 for a missing file, not 101).
+#[test]
+fn a_full_stderr_keeps_the_exit_code() {
+    let full = std::fs::File::create("/dev/full").unwrap();
+    let o = Command::new(BIN)
+        .args(["run", "missing.ron"])
+        .stderr(full)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Without `--out`, `sweep` and `check` write into the temporary folder, named on stderr;
+/// nothing appears in the current directory (in a clone, the repository).
+#[test]
+fn default_outputs_stay_out_of_the_current_directory() {
+    let dir = scratch("outputs");
+    std::fs::copy(
+        root().join("scenarios/check-redshift.ron"),
+        dir.join("c.ron"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sw.ron"),
+        r#"Sweep(name: "tiny", scenario: "c.ron",
+  axes: [(field: "destination.retry_options.duration_in_seconds", values: [0, 7200])],
+  seeds: 1, outputs: ["records.skipped"])"#,
+    )
+    .unwrap();
+    let o = sim(&dir, &["sweep", "sw.ron", "--jobs", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let tmp = dir.join("firehose-sim");
+    assert!(tmp.join("tiny/sweep.csv").exists());
+    assert!(stderr(&o).contains(&tmp.join("tiny").display().to_string()));
+    let o = sim(&dir, &["check", "c.ron", "--property", "no-skip"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(tmp.join("c.counterexample.ron").exists());
+    assert!(!dir.join("c.counterexample.ron").exists());
+    assert!(!dir.join("reports").exists());
+    // No example in the README or in --help writes into reports/ but the gallery.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let writes: Vec<&str> = readme
+        .lines()
+        .filter(|l| l.contains("--out reports"))
+        .collect();
+    assert!(writes.is_empty(), "README examples write into reports/: {writes:?}");
+    for cmd in [
+        "run", "sweep", "check", "explain", "import", "advise", "validate",
+    ] {
+        let help = sim(&dir, &[cmd, "--help"]);
+        assert!(
+            !String::from_utf8_lossy(&help.stdout).contains("--out reports"),
+            "{cmd}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `check` with an unwritable `--out`: the violation comes first (its report, exit 1), the
+/// failed write is an error message too.
+#[test]
+fn check_reports_its_violation_even_when_the_replay_cannot_be_written() {
+    let dir = scratch("check-out");
+    let o = sim(
+        &dir,
+        &[
+            "check",
+            root()
+                .join("scenarios/check-redshift.ron")
+                .to_str()
+                .unwrap(),
+            "--property",
+            "no-skip",
+            "--out",
+            "/dev/full",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("VIOLATION"));
+    assert!(stderr(&o).contains("error: cannot write the replay file /dev/full"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A base seed whose seeds would go past u64::MAX is refused with the largest allowed.
+#[test]
+fn sweep_seeds_do_not_wrap() {
+    let dir = scratch("seeds");
+    std::fs::write(
+        dir.join("b.ron"),
+        "#![enable(implicit_some)]\nScenario(name: \"b\", seed: 18446744073709551615, duration: \"1m\", sources: [DirectPut(name: \"p\", rate: Constant(1.0))], destination: S3())\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sw.ron"),
+        r#"Sweep(name: "w", scenario: "b.ron", axes: [(field: "duration", values: ["1m"])], seeds: 2, outputs: ["records.produced"])"#,
+    )
+    .unwrap();
+    let o = sim(&dir, &["sweep", "sw.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("2 seeds from the base seed 18446744073709551615 go past the largest seed"),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The scenario's errors say how to fix the file, with the caret on the value.
+#[test]
+fn scenario_errors_say_how_to_fix_the_file() {
+    let dir = scratch("errors");
+    let cases = [
+        (
+            "duration: 28800",
+            "s.ron:2:31: 28800 is a bare number: a duration is a string such as \"8h\" or \"28800s\"",
+        ),
+        (
+            "duration: \"367d\"",
+            "s.ron:2:31: duration: \"367d\" is out of range: allowed \"1s\" to \"366d\"",
+        ),
+    ];
+    for (field, wanted) in &cases {
+        let path = scenario_with(&dir, field);
+        let o = sim(&dir, &["validate", &path]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(wanted), "{field}: {}", stderr(&o));
+    }
+    // A tuple where named fields are expected.
+    let path = dir.join("t.ron");
+    std::fs::write(
+        &path,
+        "#![enable(implicit_some)]\nScenario(name: \"x\", duration: \"1h\", sources: [DirectPut(name: \"p\", rate: 300)], destination: S3(buffering_hints: (5, 300)))\n",
+    )
+    .unwrap();
+    let o = sim(&dir, &["validate", path.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains("`rate` expects a rate such as Constant(300.0)"),
+        "{}",
+        stderr(&o)
+    );
+    std::fs::write(
+        &path,
+        "#![enable(implicit_some)]\nScenario(name: \"x\", duration: \"1h\", sources: [DirectPut(name: \"p\", rate: Constant(3.0))], destination: S3(buffering_hints: (5, 300)))\n",
+    )
+    .unwrap();
+    let o = sim(&dir, &["validate", path.to_str().unwrap()]);
+    assert!(
+        stderr(&o).contains(
+            "`buffering_hints` expects named fields, e.g. (size_in_mbs: 5, interval_in_seconds: 300)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Flag errors name the flag; property typos get the nearest field; `=` gets `==`.
+#[test]
+fn flag_and_property_errors_name_what_to_change() {
+    let dir = scratch("flags");
+    let check = root().join("scenarios/check-redshift.ron");
+    let check = check.to_str().unwrap();
+    let o = sim(&dir, &["check", check, "--cases", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("error: --cases: 0 is out of range: allowed 1 to 100000 cases"));
+    let o = sim(&dir, &["check", check, "--property", "records.los == 0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("the report has no field `los` there; did you mean `lost`?"),
+        "{}",
+        stderr(&o)
+    );
+    let o = sim(&dir, &["check", check, "--property", "records.lost = 0"]);
+    assert!(stderr(&o).contains("column 14: `=` is not a comparison: use == to compare"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
