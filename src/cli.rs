@@ -109,7 +109,7 @@ pub enum Command {
     Sweep {
         /// The sweep file (RON).
         sweep: PathBuf,
-        /// Threads (default: one per core); the results are the same for any value.
+        /// Threads; 0 (the default) means one per core. The results are the same for any value.
         #[arg(long, default_value_t = 0)]
         jobs: usize,
         /// Output folder (default firehose-sim/<sweep name>/ in the temporary folder).
@@ -146,7 +146,7 @@ pub enum Command {
         /// The property, the fault space and the search.
         #[command(flatten)]
         search: Search,
-        /// Threads (default: one per core); the result is the same for any value.
+        /// Threads; 0 (the default) means one per core. The result is the same for any value.
         #[arg(long, default_value_t = 0)]
         jobs: usize,
         /// Output format on standard output.
@@ -213,6 +213,14 @@ pub enum Command {
         #[arg(long)]
         resource: Option<String>,
     },
+    /// Print a shell completion script (e.g. `firehose-sim completions bash >
+    /// ~/.local/share/bash-completion/completions/firehose-sim`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `firehose-sim man > firehose-sim.1`.
+    Man,
     /// Parse and check a scenario; print it with every default filled in.
     #[command(after_help = "Example:\n  firehose-sim validate scenarios/quickstart.ron")]
     Validate {

@@ -35,6 +35,27 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "firehose-sim", &mut buf);
+            match emit(&String::from_utf8_lossy(&buf)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut buf = Vec::new();
+            if let Err(e) = clap_mangen::Man::new(cmd).render(&mut buf) {
+                say!("error: cannot render the manual page: {e}");
+                return ExitCode::from(VIOLATION);
+            }
+            match emit(&String::from_utf8_lossy(&buf)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(code) => code,
+            }
+        }
         Command::Validate { scenario: path } => match scenario::load(&path) {
             Ok(s) => match emit(&scenario::to_ron(&s)) {
                 Ok(()) => ExitCode::SUCCESS,

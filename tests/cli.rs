@@ -131,7 +131,10 @@ fn default_outputs_stay_out_of_the_current_directory() {
         .lines()
         .filter(|l| l.contains("--out reports"))
         .collect();
-    assert!(writes.is_empty(), "README examples write into reports/: {writes:?}");
+    assert!(
+        writes.is_empty(),
+        "README examples write into reports/: {writes:?}"
+    );
     for cmd in [
         "run", "sweep", "check", "explain", "import", "advise", "validate",
     ] {
@@ -262,4 +265,43 @@ fn flag_and_property_errors_name_what_to_change() {
     let o = sim(&dir, &["check", check, "--property", "records.lost = 0"]);
     assert!(stderr(&o).contains("column 14: `=` is not a comparison: use == to compare"));
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Completions and the manual page are generated from the command line's definition.
+#[test]
+fn completions_and_man_page() {
+    let dir = scratch("completions");
+    let o = sim(&dir, &["completions", "bash"]);
+    assert!(o.status.success());
+    let bash = String::from_utf8_lossy(&o.stdout);
+    assert!(bash.contains("_firehose-sim") || bash.contains("_firehose__sim"));
+    assert!(bash.contains("advise") && bash.contains("explain") && bash.contains("import"));
+    let o = sim(&dir, &["man"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with(".ie"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn report_of(name: &str, markdown: bool) -> String {
+    let s = firehose_sim::scenario::load(&root().join("scenarios").join(name)).unwrap();
+    let out = firehose_sim::simulate(&s, &firehose_sim::RunOptions::default()).unwrap();
+    if markdown {
+        firehose_sim::report::markdown(&out)
+    } else {
+        firehose_sim::report::text(&out)
+    }
+}
+
+/// The Markdown report's Calls table has the destination's calls and a Lambda row only with
+/// a transform; its summary names the transform as the text report does; settings read as
+/// settings, shares as percentages.
+#[test]
+fn reports_read_well() {
+    let md = report_of("redshift-outage.ron", true);
+    assert!(md.contains("| Redshift COPY | 688 | 724 | 39 |"), "{md}");
+    assert!(!md.contains("| Lambda |"));
+    let md = report_of("lambda-flaky.ron", true);
+    assert!(md.contains("with a Lambda transform"));
+    assert!(md.contains("| Lambda |"));
+    let text = report_of("opensearch-outage.ron", false);
+    assert!(text.contains("% of documents rejected"), "{text}");
 }

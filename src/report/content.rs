@@ -116,7 +116,7 @@ impl Document {
         sections.push(cost(&r, s));
         Document {
             title: format!("{} (seed {})", r.scenario, r.seed),
-            intro: Words::more(&intro, with_lambda),
+            intro: format!("{intro}{with_lambda}").into(),
             verdict: verdict(&r.records, r.latency_seconds.p99),
             sections,
         }
@@ -350,7 +350,7 @@ fn lambda(r: &Report) -> Option<Section> {
         vec![
             statements([
                 format!(
-                    "{} invocations, {} attempts, {} failed: {} errors, {} timeouts, {} throttled, {} responses over 6 MB",
+                    "{} invocations, {} attempts, {} failed: {} errors, {} timeouts, {} throttled, {} responses over 6 MiB",
                     grouped(c.batches),
                     grouped(c.attempts),
                     grouped(c.failed),
@@ -377,7 +377,7 @@ fn lambda(r: &Report) -> Option<Section> {
                     ("error", grouped(f.error)),
                     ("timeout", grouped(f.timeout)),
                     ("throttled", grouped(f.throttled)),
-                    ("response over 6 MB", grouped(f.response_too_large)),
+                    ("response over 6 MiB", grouped(f.response_too_large)),
                 ],
             ))
             .only(Format::Markdown),
@@ -759,7 +759,44 @@ fn calls(r: &Report) -> Section {
             grouped(failed).into(),
         ])
     };
+    // The same calls as the text table: Lambda only with a transform, and the destination's.
     let (p, l, s3) = (&c.put_record_batch, &c.lambda, &c.s3_put);
+    let mut rows = vec![row("PutRecordBatch", None, p.attempts, p.failed)];
+    if r.lambda.is_some() {
+        rows.push(row("Lambda", Some(l.batches), l.attempts, l.failed));
+    }
+    if r.opensearch.is_some() {
+        let oc = &c.opensearch_bulk;
+        rows.push(row(
+            "OpenSearch bulk",
+            Some(oc.batches),
+            oc.attempts,
+            oc.failed,
+        ));
+    }
+    if r.http_endpoint.is_some() {
+        let hc = &c.http_endpoint;
+        rows.push(row(
+            "HTTP endpoint",
+            Some(hc.batches),
+            hc.attempts,
+            hc.failed,
+        ));
+    }
+    if r.splunk.is_some() {
+        let sc = &c.splunk;
+        rows.push(row("Splunk", Some(sc.batches), sc.attempts, sc.failed));
+    }
+    if r.redshift.is_some() {
+        let rc = &c.redshift_copy;
+        rows.push(row(
+            "Redshift COPY",
+            Some(rc.batches),
+            rc.attempts,
+            rc.failed,
+        ));
+    }
+    rows.push(row("S3 PUT", Some(s3.batches), s3.attempts, s3.failed));
     let markdown = Table::new(
         vec![
             md_head("call"),
@@ -767,11 +804,7 @@ fn calls(r: &Report) -> Section {
             md_value("attempts"),
             md_value("failed"),
         ],
-        vec![
-            row("PutRecordBatch", None, p.attempts, p.failed),
-            row("Lambda", Some(l.batches), l.attempts, l.failed),
-            row("S3 PUT", Some(s3.batches), s3.attempts, s3.failed),
-        ],
+        rows,
     );
     Section::new(
         "Calls",

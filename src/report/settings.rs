@@ -153,7 +153,7 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
         rows.push((
             "source backup".into(),
             format!(
-                "Enabled: {} MiB or {} s",
+                "every record also to the backup bucket, buffered {} MiB or {} s (L6)",
                 backup.size_in_mbs, backup.interval_in_seconds
             ),
         ));
@@ -172,7 +172,7 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
         rows.push((
             "OpenSearch".into(),
             format!(
-                "bulk {} + {} per MiB, timeout {}; retried for {} s with backoff {} doubling to {}; {:?}, {:?}, index \"{}\" rotated {:?}; {} of documents rejected",
+                "bulk {} + {} per MiB, timeout {}; retried for {} s with backoff {} doubling to {}; {:?}, {:?}, index \"{}\" rotated {:?}; {:.2}% of documents rejected",
                 os.bulk_time.base,
                 os.bulk_time.per_mib,
                 os.request_timeout,
@@ -183,7 +183,7 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
                 o.document_id,
                 o.index_name,
                 o.index_rotation_period,
-                os.document_failure_rate
+                os.document_failure_rate * 100.0
             ),
         ));
     }

@@ -458,9 +458,13 @@ impl SweepResult {
             let lines_plot = Plot {
                 stem: format!("{stem}-lines"),
                 title: format!(
-                    "{}: {name} (mean, 95% CI, {} seeds{fixed})",
+                    "{}: {name} ({}{fixed})",
                     self.sweep.name,
-                    self.seeds.len()
+                    if self.seeds.len() == 1 {
+                        "1 seed".to_string()
+                    } else {
+                        format!("mean, 95% CI, {} seeds", self.seeds.len())
+                    }
                 ),
                 chart: Chart::Lines {
                     x_desc: axes[0].field.clone(),

@@ -29,7 +29,7 @@ pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
             errors: None,
         };
         let end = s.duration.as_secs_f64() / 60.0 / per;
-        let shade = s
+        let shade: Vec<(f64, f64)> = s
             .faults
             .iter()
             .map(|f| {
@@ -52,20 +52,34 @@ pub fn run_plots(out: &RunOutput) -> Vec<Plot> {
                 x_names: None,
             },
         };
+        let incoming = if out.kinesis.is_some() {
+            line("read from Kinesis", Slot::KinesisReadRecords)
+        } else {
+            line("incoming", Slot::IncomingRecords)
+        };
+        let delivered = line("delivered", Slot::Delivered);
+        // After an outage the delivered burst can dwarf the incoming line: then the incoming
+        // records get a chart of their own, on their own scale.
+        let top =
+            |l: &crate::report::charts::Line| l.points.iter().map(|p| p.1).fold(0.0, f64::max);
+        let dwarfed = top(&delivered) > 10.0 * top(&incoming).max(1e-9);
+        let alone = dwarfed.then(|| incoming.clone());
         plots.push(over_time(
             "records-per-minute",
             "records per minute (fault windows shaded)",
             "records per minute",
-            vec![
-                if out.kinesis.is_some() {
-                    line("read from Kinesis", Slot::KinesisReadRecords)
-                } else {
-                    line("incoming", Slot::IncomingRecords)
-                },
-                line("delivered", Slot::Delivered),
-            ],
-            shade,
+            vec![incoming, delivered],
+            shade.clone(),
         ));
+        if let Some(incoming) = alone {
+            plots.push(over_time(
+                "incoming-per-minute",
+                "records in per minute, on their own scale (fault windows shaded)",
+                "records per minute",
+                vec![incoming],
+                shade,
+            ));
+        }
         if out.kinesis.is_some() {
             // K6: the lag, in seconds, sampled just before each minute ends.
             let mut lag = line("KinesisMillisBehindLatest", Slot::KinesisMillisBehind);
