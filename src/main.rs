@@ -123,23 +123,32 @@ fn main() -> ExitCode {
             scenarios,
             out,
             png,
-        } => match firehose_sim::study::gallery::regenerate(&scenarios, &out, png) {
-            Ok(_) => {
-                say!("gallery written to {}", out.display());
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                say!(
-                    "{}",
-                    if e.starts_with("error") {
-                        e
-                    } else {
-                        format!("error: {e}")
-                    }
-                );
-                ExitCode::from(BAD_INPUT)
-            }
-        },
+        } => {
+            let busy = Busy::new("regenerating the gallery");
+            let result = firehose_sim::study::gallery::regenerate(&scenarios, &out, png);
+            drop(busy);
+            gallery_done(result, &out)
+        }
+    }
+}
+
+fn gallery_done(result: Result<String, String>, out: &Path) -> ExitCode {
+    match result {
+        Ok(_) => {
+            say!("gallery written to {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            say!(
+                "{}",
+                if e.starts_with("error") {
+                    e
+                } else {
+                    format!("error: {e}")
+                }
+            );
+            ExitCode::from(BAD_INPUT)
+        }
     }
 }
 
@@ -158,6 +167,7 @@ fn run(
         }
     };
     let started = Instant::now();
+    let busy = Busy::new("simulating");
     let output = match simulate(
         &s,
         &RunOptions {
@@ -173,6 +183,7 @@ fn run(
             return ExitCode::from(VIOLATION);
         }
     };
+    drop(busy);
     let wall = started.elapsed().as_secs_f64();
     let json = Report::new(&output).to_json();
     let shown = match format {
@@ -237,7 +248,10 @@ fn explain(
             return ExitCode::from(BAD_INPUT);
         }
     };
-    match explain::explain(&s, focus) {
+    let busy = Busy::new("simulating");
+    let explained = explain::explain(&s, focus);
+    drop(busy);
+    match explained {
         Ok(x) => {
             let out = match format {
                 cli::ExplainFormat::Text => Ok(x.to_text()),
@@ -490,7 +504,10 @@ fn run_check(
     let cases = c.cases.unwrap_or(256);
     let seed = seed.unwrap_or(s.seed);
     let started = Instant::now();
-    let outcome = match check::run(s, &property, &space, cases, seed) {
+    let busy = Busy::new("searching fault schedules");
+    let outcome = check::run(s, &property, &space, cases, seed);
+    drop(busy);
+    let outcome = match outcome {
         Ok(o) => o,
         Err(e) if e.starts_with("column") => {
             say!("error: --property \"{text}\": {e}");
@@ -619,6 +636,38 @@ fn import(
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
         },
+    }
+}
+
+/// A spinner on stderr for work that takes more than a second: shown only when stderr is a
+/// terminal (indicatif hides it otherwise, so redirected output never has it), cleared when
+/// dropped.
+struct Busy(indicatif::ProgressBar);
+
+impl Busy {
+    fn new(what: &str) -> Busy {
+        let bar =
+            indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::hidden());
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        );
+        bar.set_message(what.to_string());
+        let shown = bar.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            if !shown.is_finished() {
+                shown.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                shown.enable_steady_tick(std::time::Duration::from_millis(200));
+            }
+        });
+        Busy(bar)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.finish_and_clear();
     }
 }
 

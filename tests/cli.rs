@@ -305,3 +305,25 @@ fn reports_read_well() {
     let text = report_of("opensearch-outage.ron", false);
     assert!(text.contains("% of documents rejected"), "{text}");
 }
+
+/// A run of more than a second shows a spinner only on a terminal: redirected, stderr stays
+/// empty.
+#[test]
+fn long_runs_keep_redirected_stderr_clean() {
+    let dir = scratch("spinner");
+    let path = dir.join("long.ron");
+    std::fs::write(
+        &path,
+        "#![enable(implicit_some)]\nScenario(name: \"long\", duration: \"8h\", sources: [DirectPut(name: \"p\", rate: Constant(500000.0), records_per_call: 500, record_bytes: Fixed(10))], destination: S3())\n",
+    )
+    .unwrap();
+    let started = std::time::Instant::now();
+    let o = sim(&dir, &["run", path.to_str().unwrap()]);
+    assert!(o.status.success());
+    assert!(
+        started.elapsed().as_secs_f64() > 1.0,
+        "the run must outlast the spinner's delay"
+    );
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    let _ = std::fs::remove_dir_all(&dir);
+}
