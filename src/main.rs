@@ -57,10 +57,13 @@ fn main() -> ExitCode {
             }
         }
         Command::Validate { scenario: path } => match scenario::load(&path) {
-            Ok(s) => match emit(&scenario::to_ron(&s)) {
-                Ok(()) => ExitCode::SUCCESS,
-                Err(code) => code,
-            },
+            Ok(s) => {
+                warn_about(&s, &path);
+                match emit(&scenario::to_ron(&s)) {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(code) => code,
+                }
+            }
             Err(e) => {
                 say!("{e}");
                 ExitCode::from(BAD_INPUT)
@@ -166,6 +169,7 @@ fn run(
             return ExitCode::from(BAD_INPUT);
         }
     };
+    warn_about(&s, path);
     let started = Instant::now();
     let busy = Busy::new("simulating");
     let output = match simulate(
@@ -321,6 +325,7 @@ fn with_search(path: &Path, search: cli::Search) -> Result<scenario::Scenario, E
         say!("{e}");
         ExitCode::from(BAD_INPUT)
     })?;
+    warn_about(&s, path);
     struct Given {
         cases: bool,
         max_faults: bool,
@@ -636,6 +641,13 @@ fn import(
             Ok(()) => ExitCode::SUCCESS,
             Err(code) => code,
         },
+    }
+}
+
+/// Prints the scenario's warnings (legal, probably not meant) on stderr.
+fn warn_about(s: &scenario::Scenario, path: &Path) {
+    for w in scenario::warnings(s) {
+        say!("warning: {}: {w}", path.display());
     }
 }
 

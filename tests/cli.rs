@@ -327,3 +327,28 @@ fn long_runs_keep_redirected_stderr_clean() {
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Legal but probably unintended input gets a warning on stderr, not an error (exit 0): a
+/// fault after the run's end, two overlapping `Throttle`s (their factors multiply), and
+/// `services` for a component the scenario lacks.
+#[test]
+fn warnings_name_what_has_no_effect_or_combines() {
+    let dir = scratch("warnings");
+    let path = dir.join("w.ron");
+    std::fs::write(
+        &path,
+        "#![enable(implicit_some)]\nScenario(name: \"x\", duration: \"1h\", sources: [DirectPut(name: \"p\", rate: Constant(1.0))], destination: S3(), services: (redshift: (copy_time: (base: \"1s\", per_mib: \"1s\"))), faults: [Outage(target: S3, from: \"2h\", until: \"3h\"), Throttle(target: Ingest, from: \"0s\", until: \"30m\", factor: 0.5), Throttle(target: Ingest, from: \"10m\", until: \"40m\", factor: 0.5)])\n",
+    )
+    .unwrap();
+    let o = sim(&dir, &["validate", path.to_str().unwrap()]);
+    assert!(o.status.success());
+    let e = stderr(&o);
+    for w in [
+        "faults[0]: starts at 2h, at or after the run's end (1h): it has no effect",
+        "faults[1] and faults[2]: two Throttle faults on Ingest overlap from 10m to 30m: their factors multiply",
+        "services.redshift: set, but the scenario has no redshift: it has no effect",
+    ] {
+        assert!(e.contains(w), "{w} not in {e}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -186,6 +186,15 @@ pub fn cost(out: &RunOutput) -> CostReport {
         );
     }
 
+    if matches!(s.destination, Destination::HttpEndpoint(_)) && p.http_endpoint_per_gb > 0.0 {
+        push(
+            "http_endpoint_data",
+            processed_gb,
+            "GB",
+            p.http_endpoint_per_gb,
+        );
+    }
+
     if p.vpc_availability_zones > 0 && !matches!(s.destination, Destination::S3(_)) {
         push("vpc_data", processed_gb, "GB", p.vpc_per_gb);
         let hours = (seconds / 3600.0).ceil() * f64::from(p.vpc_availability_zones);

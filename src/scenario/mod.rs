@@ -247,6 +247,79 @@ pub fn parse(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
     Err(err(problems))
 }
 
+/// What is legal but probably not meant: faults that start at or after the run's end, two
+/// faults of one kind on one target that overlap (and how they combine), and `services`
+/// settings for components the scenario does not have. `run`, `validate` and `check` print
+/// them on stderr; they are not errors.
+pub fn warnings(s: &Scenario) -> Vec<String> {
+    let mut out = Vec::new();
+    for (i, f) in s.faults.iter().enumerate() {
+        let (from, _) = f.window();
+        if from >= s.duration {
+            out.push(format!(
+                "faults[{i}]: starts at {from}, at or after the run's end ({}): it has no effect",
+                s.duration
+            ));
+        }
+    }
+    for (i, a) in s.faults.iter().enumerate() {
+        for (j, b) in s.faults.iter().enumerate().skip(i + 1) {
+            let ((a0, a1), (b0, b1)) = (a.window(), b.window());
+            if a.kind() == b.kind() && a.target() == b.target() && a0 < b1 && b0 < a1 {
+                let how = match a.kind() {
+                    "Outage" => "either fails the call",
+                    "Errors" | "AckLost" => {
+                        "each draws on its own, so a call fails if either draw does"
+                    }
+                    "Slow" => "their factors multiply",
+                    _ => "their factors multiply (two halvings leave a quarter)",
+                };
+                out.push(format!(
+                    "faults[{i}] and faults[{j}]: two {} faults on {:?} overlap from {} to {}: {how}",
+                    a.kind(),
+                    a.target(),
+                    a0.max(b0),
+                    a1.min(b1)
+                ));
+            }
+        }
+    }
+    let d = &s.destination;
+    let svc = &s.services;
+    let unused = [
+        (
+            "redshift",
+            !matches!(d, Destination::Redshift(_)) && svc.redshift != RedshiftService::default(),
+        ),
+        (
+            "opensearch",
+            !matches!(d, Destination::OpenSearch(_))
+                && svc.opensearch != OpenSearchService::default(),
+        ),
+        (
+            "http_endpoint",
+            !matches!(d, Destination::HttpEndpoint(_))
+                && svc.http_endpoint != HttpEndpointService::default(),
+        ),
+        (
+            "splunk",
+            !matches!(d, Destination::Splunk(_)) && svc.splunk != SplunkService::default(),
+        ),
+        (
+            "lambda",
+            s.transform.is_none() && svc.lambda != LambdaService::default(),
+        ),
+    ];
+    for (name, set) in unused {
+        if set {
+            out.push(format!(
+                "services.{name}: set, but the scenario has no {name}: it has no effect"
+            ));
+        }
+    }
+    out
+}
+
 /// Checks a scenario built in code (e.g. a sweep point): every problem as `path: message`.
 pub fn check(s: &Scenario) -> Result<(), Vec<String>> {
     let invalid = validate::validate(s);

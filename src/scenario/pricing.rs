@@ -32,6 +32,10 @@ pub struct Pricing {
     /// Lambda requests, per million invocations.
     #[serde(default = "default_lambda_requests")]
     pub lambda_per_million_requests: f64,
+    /// Delivery to an HTTP endpoint, per GB (default 0: AWS lists no separate charge on the
+    /// price date; set it if your bill has one).
+    #[serde(default)]
+    pub http_endpoint_per_gb: f64,
     /// Delivery into a VPC (OpenSearch, Redshift, Splunk or an HTTP endpoint in a VPC), per
     /// GB delivered.
     #[serde(default = "default_vpc_gb")]
@@ -65,6 +69,7 @@ impl Default for Pricing {
             s3_put_per_1000: default_s3_put(),
             lambda_per_gb_second: default_lambda_gb_second(),
             lambda_per_million_requests: default_lambda_requests(),
+            http_endpoint_per_gb: 0.0,
             vpc_per_gb: default_vpc_gb(),
             vpc_per_az_hour: default_vpc_az_hour(),
             vpc_availability_zones: 0,

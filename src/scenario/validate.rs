@@ -856,6 +856,7 @@ fn pricing(c: &mut Checker, p: &crate::scenario::Pricing) {
         ("s3_put_per_1000", p.s3_put_per_1000),
         ("lambda_per_gb_second", p.lambda_per_gb_second),
         ("lambda_per_million_requests", p.lambda_per_million_requests),
+        ("http_endpoint_per_gb", p.http_endpoint_per_gb),
         ("vpc_per_gb", p.vpc_per_gb),
         ("vpc_per_az_hour", p.vpc_per_az_hour),
     ] {
