@@ -284,13 +284,23 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
     use firehose_sim::study::sweep::{self, SweepError};
     use std::io::IsTerminal;
     let started = Instant::now();
-    let result = sweep::load(path)
-        .and_then(|(sw, base, _)| sweep::run(&sw, &base, jobs, std::io::stderr().is_terminal()));
-    let result = match result {
+    let (sw, base, _) = match sweep::load(path) {
+        Ok(l) => l,
+        Err(e) => {
+            say!("{e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let result = match sweep::run(&sw, &base, jobs, std::io::stderr().is_terminal()) {
         Ok(r) => r,
         Err(e @ SweepError::Run(_)) => {
             say!("{e}");
             return ExitCode::from(VIOLATION);
+        }
+        // A bad point or output: the sweep file names where it is.
+        Err(SweepError::Invalid(m)) => {
+            say!("error: {}: {m}", path.display());
+            return ExitCode::from(BAD_INPUT);
         }
         Err(e) => {
             say!("{e}");

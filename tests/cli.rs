@@ -352,3 +352,49 @@ fn warnings_name_what_has_no_effect_or_combines() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Sweep errors name the file, the axis and the value; a gallery that fails leaves its
+/// folder as it was (no half-written reports).
+#[test]
+fn sweep_and_gallery_errors_name_the_place_and_leave_nothing_half_written() {
+    let dir = scratch("sweep-gallery");
+    std::fs::copy(
+        root().join("scenarios/check-redshift.ron"),
+        dir.join("c.ron"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("sw.ron"),
+        r#"Sweep(name: "t", scenario: "c.ron", axes: [(field: "destination.retry_options.duration_in_seconds", values: [0]), (field: "faults[1].until", values: ["3h"])], seeds: 1, outputs: ["records.skipped"])"#,
+    )
+    .unwrap();
+    let o = sim(&dir, &["sweep", "sw.ron"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains(
+            "error: sw.ron: axis 2 value 3h: `faults[1].until`: index 1 is out of range (the list has 0)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    let scen = dir.join("scen");
+    std::fs::create_dir_all(&scen).unwrap();
+    std::fs::copy(
+        root().join("scenarios/check-redshift.ron"),
+        scen.join("a.ron"),
+    )
+    .unwrap();
+    std::fs::write(scen.join("b.ron"), "Scenario(").unwrap();
+    let out = dir.join("gallery");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("marker"), "kept").unwrap();
+    let o = sim(
+        &dir,
+        &["gallery", "--scenarios", "scen", "--out", "gallery"],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out.join("marker").exists());
+    assert!(!out.join("check-redshift").exists());
+    assert!(!dir.join("gallery.partial").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -79,3 +79,15 @@ fn readme_import_sample_is_current_output() {
         );
     }
 }
+
+/// The README's property-test example is `tests/user_example.rs`, verbatim.
+#[test]
+fn readme_testing_example_is_the_test_file() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).expect("README.md");
+    let example = std::fs::read_to_string(root.join("tests/user_example.rs")).expect("example");
+    assert!(
+        readme.contains(&format!("```rust\n{example}```")),
+        "README.md does not show tests/user_example.rs verbatim"
+    );
+}

@@ -16,8 +16,38 @@ pub fn is_sweep(text: &str) -> bool {
 }
 
 /// Regenerates the gallery from every `*.ron` in `scenarios` (benchmarks excepted) into `out`,
-/// with PNG charts when `png`. Returns the index it wrote to `out/README.md`.
+/// with PNG charts when `png`. Returns the index it wrote to `out/README.md`. It is written
+/// into `<out>.partial` first and replaces `out` only when every report succeeded, so a
+/// failure leaves `out` as it was.
 pub fn regenerate(scenarios: &Path, out: &Path, png: bool) -> Result<String, String> {
+    let name = out
+        .file_name()
+        .map_or_else(|| "gallery".into(), |n| n.to_string_lossy().into_owned());
+    let partial = out.with_file_name(format!("{name}.partial"));
+    let _ = std::fs::remove_dir_all(&partial);
+    match regenerate_into(scenarios, &partial, png) {
+        Ok(index) => {
+            if out.exists() {
+                std::fs::remove_dir_all(out)
+                    .map_err(|e| format!("cannot replace {}: {e}", out.display()))?;
+            }
+            std::fs::rename(&partial, out).map_err(|e| {
+                format!(
+                    "cannot move {} to {}: {e}",
+                    partial.display(),
+                    out.display()
+                )
+            })?;
+            Ok(index)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&partial);
+            Err(e)
+        }
+    }
+}
+
+fn regenerate_into(scenarios: &Path, out: &Path, png: bool) -> Result<String, String> {
     let mut files: Vec<_> = std::fs::read_dir(scenarios)
         .map_err(|e| format!("cannot read {}: {e}", scenarios.display()))?
         .filter_map(Result::ok)

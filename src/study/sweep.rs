@@ -179,8 +179,9 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
 /// `base` with the given axis values set, checked like a scenario file.
 pub fn apply(base: &Scenario, axes: &[Axis], values: &[&ron::Value]) -> Result<Scenario, String> {
     let mut json = serde_json::to_value(base).map_err(|e| e.to_string())?;
-    for (axis, value) in axes.iter().zip(values) {
-        fields::set(&mut json, &axis.field, value)?;
+    for (i, (axis, value)) in axes.iter().zip(values).enumerate() {
+        fields::set(&mut json, &axis.field, value)
+            .map_err(|e| format!("axis {} value {}: {e}", i + 1, label(value)))?;
     }
     let point = || {
         let point: Vec<String> = axes
