@@ -398,3 +398,29 @@ fn sweep_and_gallery_errors_name_the_place_and_leave_nothing_half_written() {
     assert!(!dir.join("gallery.partial").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `validate` fills the `check` section's defaults (check.max_probability 1, 256 cases, the
+/// scenario's targets), and its output validates to itself.
+#[test]
+fn validate_fills_the_check_defaults() {
+    let dir = scratch("validate");
+    let o = sim(
+        &dir,
+        &[
+            "validate",
+            root()
+                .join("scenarios/check-redshift.ron")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(
+        out.contains("max_probability: 1.0,") && out.contains("cases: 256,"),
+        "{out}"
+    );
+    std::fs::write(dir.join("v.ron"), &out).unwrap();
+    let again = sim(&dir, &["validate", "v.ron"]);
+    assert_eq!(String::from_utf8_lossy(&again.stdout), out);
+    let _ = std::fs::remove_dir_all(&dir);
+}

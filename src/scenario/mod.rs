@@ -339,6 +339,18 @@ pub fn to_ron(s: &Scenario) -> String {
     let config = ron::ser::PrettyConfig::new()
         .struct_names(false)
         .extensions(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES);
+    // A `check` section shows the defaults `check` uses for what it omits.
+    let mut filled = s.clone();
+    if let Some(c) = &mut filled.check {
+        let space = crate::testing::FaultSpace::for_scenario(s);
+        c.targets.get_or_insert(space.targets);
+        c.kinds.get_or_insert(space.kinds);
+        c.max_outage.get_or_insert(space.max_outage);
+        c.max_probability.get_or_insert(space.max_probability);
+        c.max_faults.get_or_insert(space.max_faults as u32);
+        c.cases.get_or_insert(256);
+    }
+    let s = &filled;
     match ron_options().to_string_pretty(s, config) {
         Ok(body) => {
             // The extensions line, then the body with the top-level struct named as users
