@@ -180,10 +180,11 @@ pub enum Command {
     Explain {
         /// The scenario file (RON).
         scenario: PathBuf,
-        /// The record to follow.
+        /// The record to follow (or give --at).
         #[arg(long, conflicts_with = "at", required_unless_present = "at")]
         record: Option<u64>,
-        /// Follow every record ingested at this instant (e.g. 2h30m).
+        /// Follow every record ingested at this instant, the time of a call (e.g. 2h30m), instead
+        /// of --record.
         #[arg(long)]
         at: Option<String>,
         /// Use this seed instead of the scenario's.

@@ -39,7 +39,13 @@ fn main() -> ExitCode {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut cmd, "firehose-sim", &mut buf);
-            match emit(&String::from_utf8_lossy(&buf)) {
+            // clap_complete spells a hyphenated name two ways in bash (clap-rs/clap#6421), so
+            // subcommands would complete nothing: the case arms get the spelling `cmd` uses.
+            let mut script = String::from_utf8_lossy(&buf).into_owned();
+            if shell == clap_complete::Shell::Bash {
+                script = script.replace("firehose__subcmd__sim", "firehose__sim");
+            }
+            match emit(&script) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(code) => code,
             }
@@ -633,7 +639,12 @@ fn import(
         let _ = write!(std::io::stderr(), "{}", imported.notes());
     }
     match out {
-        Some(path) => match std::fs::write(path, &imported.scenario) {
+        Some(path) => match path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or(Ok(()), std::fs::create_dir_all)
+            .and_then(|()| std::fs::write(path, &imported.scenario))
+        {
             Ok(()) => {
                 say!(
                     "scenario written to {} (check it with: firehose-sim validate {})",

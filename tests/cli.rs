@@ -424,3 +424,76 @@ fn validate_fills_the_check_defaults() {
     assert_eq!(String::from_utf8_lossy(&again.stdout), out);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// More of what a newcomer writes by mistake, each answered with the fix.
+#[test]
+fn newcomer_mistakes_get_the_fix() {
+    let dir = scratch("mistakes");
+    let cases = [
+        (
+            "rate: Constant(1.0), record_bytes: Uniform(min: 500, max: 1500)",
+            "",
+            "`Uniform` takes two plain numbers, e.g. Uniform(500, 1500) (no field names)",
+        ),
+        (
+            "rate: Diurnal(500.0, 0.5, \"24h\")",
+            "",
+            "`Diurnal` expects named fields: Diurnal(mean: 500.0, amplitude: 0.5, period: \"24h\")",
+        ),
+        (
+            "rate: Constant(1.0)",
+            "transform: Lambda, ",
+            "`Lambda` needs parentheses: write `Lambda()`",
+        ),
+        (
+            "rate: Constant(1.0)",
+            "faults: [Outage(target: S3, from: 1h, until: \"2h\")], ",
+            "a duration is a quoted string: write \"1h\"",
+        ),
+    ];
+    for (source, extra, wanted) in cases {
+        let path = dir.join("m.ron");
+        std::fs::write(
+            &path,
+            format!("#![enable(implicit_some)]\nScenario(name: \"x\", duration: \"3h\", sources: [DirectPut(name: \"p\", {source})], {extra}destination: S3())\n"),
+        )
+        .unwrap();
+        let o = sim(&dir, &["validate", "m.ron"]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(wanted), "{wanted}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("r#"), "{}", stderr(&o));
+    }
+    let check = root().join("scenarios/check-redshift.ron");
+    let check = check.to_str().unwrap();
+    for (property, wanted) in [
+        ("no-los", "did you mean `no-loss`?"),
+        (
+            "records.lost == 0 and records.skipped == 0",
+            "join comparisons with && (and) or || (or)",
+        ),
+        ("latency.p99 < 1", "did you mean `latency_seconds`?"),
+    ] {
+        let o = sim(&dir, &["check", check, "--property", property]);
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains(wanted), "{property}: {}", stderr(&o));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Bash completion completes a subcommand's flags (the hyphenated name is spelt one way).
+#[test]
+fn bash_completion_completes_subcommand_flags() {
+    let dir = scratch("bash");
+    let o = sim(&dir, &["completions", "bash"]);
+    std::fs::write(dir.join("c.bash"), &o.stdout).unwrap();
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source {}; COMP_WORDS=(firehose-sim run --f); COMP_CWORD=2; _firehose__sim firehose-sim --f run; echo \"${{COMPREPLY[@]}}\"",
+            dir.join("c.bash").display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "--format");
+    let _ = std::fs::remove_dir_all(&dir);
+}

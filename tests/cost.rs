@@ -105,15 +105,15 @@ fn c1_lambda_bills_requests_and_gb_seconds() {
     let l = r.lambda.as_ref().unwrap();
     // 60 s Lambda buffers over 1 h: one invocation a minute.
     assert!(
-        l.invocations >= 59 && l.invocations <= 60,
+        l.billed_invocations >= 59 && l.billed_invocations <= 60,
         "{}",
-        l.invocations
+        l.billed_invocations
     );
-    assert_eq!(l.billed_ms, l.invocations * 250);
+    assert_eq!(l.billed_ms, l.billed_invocations * 250);
     let compute = item(&r, "lambda_compute");
-    assert!((compute.quantity - l.invocations as f64 * 0.125).abs() < 1e-12);
+    assert!((compute.quantity - l.billed_invocations as f64 * 0.125).abs() < 1e-12);
     let requests = item(&r, "lambda_requests");
-    assert!((requests.amount_usd - l.invocations as f64 * 0.20 / 1e6).abs() < 1e-15);
+    assert!((requests.amount_usd - l.billed_invocations as f64 * 0.20 / 1e6).abs() < 1e-15);
 }
 
 /// C1: a scenario's own tiers apply to the month's volume: with 1 GB a month at $1 and the

@@ -172,7 +172,7 @@ pub fn cost(out: &RunOutput) -> CostReport {
     if let Some(l) = &out.lambda {
         push(
             "lambda_requests",
-            l.invocations as f64 / 1e6,
+            l.billed_invocations as f64 / 1e6,
             "million requests",
             p.lambda_per_million_requests,
         );

@@ -220,8 +220,10 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
             rows.push((
                 "conversion".into(),
                 format!(
-                    "{:?}, {} of records fail, output x{} size",
-                    f.output, f.failure_rate, s.services.format_conversion.size_ratio
+                    "{:?}, {:.2}% of records fail to convert, output x{} size",
+                    f.output,
+                    f.failure_rate * 100.0,
+                    s.services.format_conversion.size_ratio
                 ),
             ));
         }
@@ -231,7 +233,7 @@ pub(super) fn settings(s: &Scenario) -> Vec<(String, String)> {
         rows.push((
             "HTTP endpoint".into(),
             format!(
-                "{:?}; response {} + {} per MiB, timeout 180 s; retried for {} s of pauses (1 s doubling to 120 s, jitter {}); {:?}, {:?}; 413 above {} B; {}",
+                "{:?}; response {} + {} per MiB, timeout 180 s; retried for {} s of pauses (1 s doubling to 120 s, jitter {}); backup {:?}, content encoding {:?}; 413 above {} B; {}",
                 h.endpoint,
                 hs.response_time.base,
                 hs.response_time.per_mib,

@@ -369,6 +369,67 @@ pub fn to_ron(s: &Scenario) -> String {
 /// A RON error where named fields or a variant were expected gets the expected form: the
 /// field (or variant) before the value at `at` names which one.
 fn hint_for(text: &str, at: usize, message: String) -> String {
+    // The RON parser's advice to write `r#5` never helps here.
+    let message = match message.split_once(", try the raw identifier") {
+        Some((m, _)) => m.to_string(),
+        None => message,
+    };
+    // An internal type name reads as the field users write.
+    let message = message
+        .replace("in `DefaultedHints`", "in `buffering_hints`")
+        .replace("in `BufferingHints`", "in the buffering hints");
+    // `from: 1h`: a duration's quotes are missing.
+    if message.contains("is a bare number")
+        && let Some(rest) = text.get(at..)
+    {
+        let token: String = rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '.')
+            .collect();
+        if token.chars().any(|c| c.is_ascii_alphabetic()) {
+            return format!("a duration is a quoted string: write \"{token}\"");
+        }
+    }
+    let word_before = || {
+        let before = text[..at.min(text.len())].trim_end();
+        let before = before
+            .trim_end_matches('(')
+            .trim_end()
+            .trim_end_matches(':')
+            .trim_end();
+        before
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect::<String>()
+    };
+    if message.contains("Expected opening `(`") {
+        let word = word_before();
+        if word.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+            return format!(
+                "`{word}` needs parentheses: write `{word}()` or `{word}(field: value, ...)`"
+            );
+        }
+    }
+    if message.contains("Expected integer") || message.contains("Expected float") {
+        // Inside `Uniform(` the two bounds are plain numbers.
+        let open = text[..at.min(text.len())].rfind('(').unwrap_or(0);
+        let name: String = text[..open]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        if name == "Uniform" {
+            return "`Uniform` takes two plain numbers, e.g. Uniform(500, 1500) (no field names)"
+                .into();
+        }
+    }
     if !message.contains("invalid std identifier") && !message.contains("Expected identifier") {
         return message;
     }
@@ -405,6 +466,7 @@ fn hint_for(text: &str, at: usize, message: String) -> String {
         }
         "LogNormal" => "named fields: LogNormal(median: ..., p99: ...)",
         "Zipf" => "named fields: Zipf(count: 100, exponent: 1.1)",
+        "Diurnal" => "named fields: Diurnal(mean: 500.0, amplitude: 0.5, period: \"24h\")",
         _ => {
             return format!(
                 "{message}: named fields were expected here, e.g. (field: value, ...); see the README's scenario reference"

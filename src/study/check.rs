@@ -201,9 +201,21 @@ impl Parser {
                 }
                 let op = match self.peek() {
                     Some(Tok::Op(op)) => *op,
-                    _ => {
+                    next => {
+                        // A misspelt shortcut, or a word where && or || belongs.
+                        let shortcut = if field.starts_with("no") && !field.contains('.') {
+                            super::fields::did_you_mean(&field, SHORTCUTS.iter().map(|(n, _)| *n))
+                        } else {
+                            String::new()
+                        };
+                        let word = match next {
+                            Some(Tok::Field(w)) if w == "and" || w == "or" => {
+                                "; join comparisons with && (and) or || (or)"
+                            }
+                            _ => "",
+                        };
                         return Err(format!(
-                            "column {}: expected a comparison (==, !=, <, <=, >, >=) after `{field}`",
+                            "column {}: expected a comparison (==, !=, <, <=, >, >=) after `{field}`{shortcut}{word}",
                             self.col()
                         ));
                     }
@@ -243,8 +255,14 @@ impl Property {
         };
         let prop = p.or()?;
         if p.pos < p.toks.len() {
+            let hint = match p.peek() {
+                Some(Tok::Field(w)) if w == "and" || w == "or" => {
+                    ": join comparisons with && (and) or || (or)"
+                }
+                _ => "",
+            };
             return Err(format!(
-                "column {}: unexpected text after the property",
+                "column {}: unexpected text after the property{hint}",
                 p.col()
             ));
         }

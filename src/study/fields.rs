@@ -76,7 +76,17 @@ fn lookup<'a>(v: &'a mut Json, path: &str) -> Result<&'a mut Json, String> {
                 }
                 None => {
                     return Err(match step {
-                        Step::Key(k) => format!("`{path}`: the scenario has no field `{k}` there"),
+                        Step::Key(k) => {
+                            let list: Vec<&str> = cur
+                                .as_object()
+                                .map(|m| m.keys().map(String::as_str).collect())
+                                .unwrap_or_default();
+                            format!(
+                                "`{path}`: the scenario has no field `{k}` there{} (fields there: {})",
+                                did_you_mean(&k, list.iter().copied()),
+                                list.join(", ")
+                            )
+                        }
                         Step::Index(i) => format!("`{path}`: [{i}] is not a list element there"),
                     });
                 }
@@ -149,6 +159,20 @@ pub fn label(v: &ron::Value) -> String {
     }
 }
 
+/// `; did you mean `x`?` for the key of `keys` nearest to `k` (strsim: an edit distance of at
+/// most a third of its length, or a key that starts with it), or nothing.
+pub fn did_you_mean<'a>(k: &str, keys: impl IntoIterator<Item = &'a str>) -> String {
+    keys.into_iter()
+        .map(|c| {
+            let d = strsim::damerau_levenshtein(k, c);
+            let close = d <= 2.max(c.len() / 3) || (k.len() >= 3 && c.starts_with(k));
+            (close, d, c)
+        })
+        .filter(|(close, _, _)| *close)
+        .min_by_key(|(_, d, _)| *d)
+        .map_or(String::new(), |(_, _, c)| format!("; did you mean `{c}`?"))
+}
+
 /// A field of the JSON report as a number.
 pub fn output(report: &Json, path: &str) -> Result<f64, String> {
     let mut cur = report;
@@ -156,17 +180,11 @@ pub fn output(report: &Json, path: &str) -> Result<f64, String> {
         cur = match step {
             Step::Key(k) => cur.get(&k).ok_or_else(|| {
                 // The nearest field at that level (strsim), and the fields there.
-                let keys: Vec<&String> = cur
+                let list: Vec<&str> = cur
                     .as_object()
-                    .map(|m| m.keys().collect())
+                    .map(|m| m.keys().map(String::as_str).collect())
                     .unwrap_or_default();
-                let near = keys
-                    .iter()
-                    .map(|c| (strsim::damerau_levenshtein(&k, c), *c))
-                    .filter(|(d, c)| *d <= 2.max(c.len() / 3))
-                    .min();
-                let mean = near.map_or(String::new(), |(_, c)| format!("; did you mean `{c}`?"));
-                let list: Vec<&str> = keys.iter().map(|c| c.as_str()).collect();
+                let mean = did_you_mean(&k, list.iter().copied());
                 format!(
                     "output `{path}`: the report has no field `{k}` there{mean} (fields there: {})",
                     list.join(", ")

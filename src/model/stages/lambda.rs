@@ -40,8 +40,8 @@ pub struct LambdaReport {
     pub records: LambdaRecords,
     /// Wait of each batch from its flush to its first attempt (L5).
     pub concurrency_wait_seconds: DurationSummary,
-    /// Invocations that ran (not throttled), as Lambda bills them (C1).
-    pub invocations: u64,
+    /// Attempts that ran (not throttled): the invocations Lambda bills (C1).
+    pub billed_invocations: u64,
     /// Their durations, each rounded up to 1 ms, in ms (C1).
     pub billed_ms: u64,
 }
@@ -211,7 +211,7 @@ impl LambdaStage {
         if outcome != Outcome::Throttled {
             self.executing += 1;
             // Lambda bills each invocation that ran, its duration rounded up to 1 ms (C1).
-            self.report.invocations += 1;
+            self.report.billed_invocations += 1;
             self.report.billed_ms += took.0.div_ceil(1000);
         }
         Service::schedule_end(ctx, &mut inv.tries, outcome, took, Call::Lambda(id));
