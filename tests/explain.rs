@@ -247,3 +247,18 @@ fn t11_a_batch_behind_a_failing_head_shows_its_wait() {
     assert!(first.at_seconds >= 3.0 * 3600.0);
     assert!(wait.what.contains("(T11)"));
 }
+
+/// T1: with Poisson arrivals no call falls on 2h exactly; the error names the nearest ingests,
+/// and the later one can be followed.
+#[test]
+fn t1_explain_at_names_the_nearest_ingests() {
+    let s = load("quickstart.ron");
+    let t = |x: &str| SimTime(firehose_sim::engine::SimDuration::parse(x).unwrap().0);
+    let e = explain(&s, Focus::At(t("2h"))).unwrap_err();
+    assert!(
+        e.contains("the nearest ingests were at 1h59m59.514786s and 2h00m00.040492s"),
+        "{e}"
+    );
+    let x = explain(&s, Focus::At(t("2h00m00.040492s"))).unwrap();
+    assert_eq!(x.steps[0].kind, "ingest");
+}

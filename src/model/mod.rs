@@ -177,4 +177,9 @@ pub struct RunOutput {
     pub queue_events: u64,
     /// With a focus: what happened to the followed records in the ledger, in order.
     pub focus_log: Vec<crate::outcome::ledger::FocusEntry>,
+    /// With `explain --at`: the nearest ingest before and after the instant.
+    pub focus_near: (
+        Option<crate::engine::SimTime>,
+        Option<crate::engine::SimTime>,
+    ),
 }

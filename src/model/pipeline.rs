@@ -556,6 +556,7 @@ fn finish(
         events: ctx.events,
         queue_events,
         focus_log: std::mem::take(&mut l.focus_log),
+        focus_near: l.near_focus,
         scenario,
     };
     destination.finish(&mut out);

@@ -224,6 +224,9 @@ pub struct Ledger {
     pub ingested_by_source: Vec<u64>,
     /// Their bytes.
     pub ingested_bytes: u64,
+    /// With a focus on an instant (`explain --at`): the last ingest before it and the first
+    /// after it, to name when no record was ingested at it.
+    pub near_focus: (Option<SimTime>, Option<SimTime>),
 }
 
 impl Ledger {
@@ -259,6 +262,14 @@ impl Ledger {
             },
             now,
         );
+        if let Some(crate::model::Focus::At(t)) = self.focus {
+            let i = c.ingest();
+            if i < t {
+                self.near_focus.0 = Some(self.near_focus.0.map_or(i, |b| b.max(i)));
+            } else if i > t && self.near_focus.1.is_none_or(|a| i < a) {
+                self.near_focus.1 = Some(i);
+            }
+        }
         let source = c.source();
         if source >= self.ingested_by_source.len() {
             self.ingested_by_source.resize(source + 1, 0);

@@ -146,8 +146,18 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
         }
         Focus::At(t) => {
             if out.focus_log.is_empty() {
+                let near: Vec<String> = [out.focus_near.0, out.focus_near.1]
+                    .into_iter()
+                    .flatten()
+                    .map(clock)
+                    .collect();
+                let hint = if near.is_empty() {
+                    format!("nothing was ingested in the run ({})", scenario.duration)
+                } else {
+                    format!("the nearest ingests were at {}", near.join(" and "))
+                };
                 return Err(format!(
-                    "no record was ingested at {}: give the time of a call (T1), e.g. 0s",
+                    "no record was ingested at {}: give the time of an ingest (T1); {hint}",
                     clock(t)
                 ));
             }
