@@ -497,3 +497,37 @@ fn bash_completion_completes_subcommand_flags() {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "--format");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `validate` prints only the services the scenario uses: an S3 scenario without a transform
+/// shows `ingest` and `s3`, not Lambda's, Redshift's or the HTTP endpoint's.
+#[test]
+fn validate_prints_only_the_services_in_use() {
+    let dir = scratch("services");
+    let o = sim(
+        &dir,
+        &[
+            "validate",
+            root().join("scenarios/quickstart.ron").to_str().unwrap(),
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("        ingest: (") && out.contains("        s3: ("));
+    for absent in [
+        "lambda: (",
+        "redshift: (",
+        "opensearch: (",
+        "http_endpoint: (",
+        "splunk: (",
+    ] {
+        assert!(!out.contains(absent), "{absent}");
+    }
+    let o = sim(
+        &dir,
+        &[
+            "validate",
+            root().join("scenarios/lambda-flaky.ron").to_str().unwrap(),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("        lambda: ("));
+    let _ = std::fs::remove_dir_all(&dir);
+}

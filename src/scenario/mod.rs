@@ -353,6 +353,7 @@ pub fn to_ron(s: &Scenario) -> String {
     let s = &filled;
     match ron_options().to_string_pretty(s, config) {
         Ok(body) => {
+            let body = without_unused_services(&body, s);
             // The extensions line, then the body with the top-level struct named as users
             // write it.
             match body.split_once('\n') {
@@ -477,4 +478,66 @@ fn hint_for(text: &str, at: usize, message: String) -> String {
         return message;
     }
     format!("`{word}` expects {expected}")
+}
+
+/// The printed scenario without the `services` entries of components it does not have, left
+/// at their defaults: only what the scenario uses is shown.
+fn without_unused_services(body: &str, s: &Scenario) -> String {
+    let conversion = matches!(&s.destination, Destination::S3(d) if d.format_conversion.is_some());
+    let v = &s.services;
+    // An entry the scenario set to other values stays (the warnings say it has no effect),
+    // so that the output still reads back as the same scenario.
+    let used = |name: &str| match name {
+        "lambda" => s.transform.is_some() || v.lambda != LambdaService::default(),
+        "redshift" => {
+            matches!(s.destination, Destination::Redshift(_))
+                || v.redshift != RedshiftService::default()
+        }
+        "opensearch" => {
+            matches!(s.destination, Destination::OpenSearch(_))
+                || v.opensearch != OpenSearchService::default()
+        }
+        "http_endpoint" => {
+            matches!(s.destination, Destination::HttpEndpoint(_))
+                || v.http_endpoint != HttpEndpointService::default()
+        }
+        "splunk" => {
+            matches!(s.destination, Destination::Splunk(_)) || v.splunk != SplunkService::default()
+        }
+        "format_conversion" => {
+            conversion || v.format_conversion != FormatConversionService::default()
+        }
+        _ => true,
+    };
+    let mut out = String::with_capacity(body.len());
+    let mut in_services = false;
+    let mut skipping = false;
+    for line in body.lines() {
+        if line == "    services: (" {
+            in_services = true;
+        } else if in_services && line == "    )," {
+            in_services = false;
+        }
+        if skipping {
+            // A skipped entry ends at the line that closes it at its own indent.
+            if line.starts_with("        )") && !line.starts_with("         ") {
+                skipping = false;
+            }
+            continue;
+        }
+        if in_services
+            && let Some(name) = line
+                .strip_prefix("        ")
+                .filter(|r| !r.starts_with(' '))
+                .and_then(|r| r.strip_suffix(": ("))
+            && !used(name)
+        {
+            skipping = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.truncate(out.trim_end_matches('\n').len());
+    out
 }
