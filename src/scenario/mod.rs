@@ -391,24 +391,9 @@ fn hint_for(text: &str, at: usize, message: String) -> String {
             return format!("a duration is a quoted string: write \"{token}\"");
         }
     }
-    let word_before = || {
-        let before = text[..at.min(text.len())].trim_end();
-        let before = before
-            .trim_end_matches('(')
-            .trim_end()
-            .trim_end_matches(':')
-            .trim_end();
-        before
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect::<String>()
-    };
+    let before = text.get(..at).unwrap_or(text);
     if message.contains("Expected opening `(`") {
-        let word = word_before();
+        let word = word_before(before);
         if word.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
             return format!(
                 "`{word}` needs parentheses: write `{word}()` or `{word}(field: value, ...)`"
@@ -417,15 +402,8 @@ fn hint_for(text: &str, at: usize, message: String) -> String {
     }
     if message.contains("Expected integer") || message.contains("Expected float") {
         // Inside `Uniform(` the two bounds are plain numbers.
-        let open = text[..at.min(text.len())].rfind('(').unwrap_or(0);
-        let name: String = text[..open]
-            .chars()
-            .rev()
-            .take_while(|c| c.is_ascii_alphanumeric())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
+        let open = before.rfind('(').unwrap_or(0);
+        let name = last_word(&before[..open]);
         if name == "Uniform" {
             return "`Uniform` takes two plain numbers, e.g. Uniform(500, 1500) (no field names)"
                 .into();
@@ -436,20 +414,7 @@ fn hint_for(text: &str, at: usize, message: String) -> String {
     }
     // The word before the value: `buffering_hints: (5` gives buffering_hints; `LogNormal(8`
     // gives LogNormal; `rate: 300` gives rate.
-    let before = text[..at.min(text.len())].trim_end();
-    let before = before
-        .trim_end_matches('(')
-        .trim_end()
-        .trim_end_matches(':')
-        .trim_end();
-    let word: String = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    let word = word_before(before);
     let expected = match word.as_str() {
         "buffering_hints" | "s3_buffering_hints" | "s3_backup_buffering_hints" => {
             "named fields, e.g. (size_in_mbs: 5, interval_in_seconds: 300)"
@@ -540,4 +505,22 @@ fn without_unused_services(body: &str, s: &Scenario) -> String {
     }
     out.truncate(out.trim_end_matches('\n').len());
     out
+}
+
+/// The identifier that ends `s`.
+fn last_word(s: &str) -> String {
+    let start = s
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+        .last()
+        .map_or(s.len(), |(i, _)| i);
+    s[start..].to_string()
+}
+
+/// The field or variant name before a value: `buffering_hints: (` and `LogNormal(` give the
+/// name.
+fn word_before(before: &str) -> String {
+    let b = before.trim_end().trim_end_matches('(').trim_end();
+    last_word(b.trim_end_matches(':').trim_end())
 }
