@@ -28,6 +28,11 @@ fn sim(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The path of a bundled scenario, as an argument.
+fn bundled(name: &str) -> String {
+    root().join("scenarios").join(name).display().to_string()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -156,10 +161,7 @@ fn check_reports_its_violation_even_when_the_replay_cannot_be_written() {
         &dir,
         &[
             "check",
-            root()
-                .join("scenarios/check-redshift.ron")
-                .to_str()
-                .unwrap(),
+            &bundled("check-redshift.ron"),
             "--property",
             "no-skip",
             "--out",
@@ -250,8 +252,7 @@ fn scenario_errors_say_how_to_fix_the_file() {
 #[test]
 fn flag_and_property_errors_name_what_to_change() {
     let dir = scratch("flags");
-    let check = root().join("scenarios/check-redshift.ron");
-    let check = check.to_str().unwrap();
+    let check = &bundled("check-redshift.ron");
     let o = sim(&dir, &["check", check, "--cases", "0"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("error: --cases: 0 is out of range: allowed 1 to 100000 cases"));
@@ -404,16 +405,7 @@ fn sweep_and_gallery_errors_name_the_place_and_leave_nothing_half_written() {
 #[test]
 fn validate_fills_the_check_defaults() {
     let dir = scratch("validate");
-    let o = sim(
-        &dir,
-        &[
-            "validate",
-            root()
-                .join("scenarios/check-redshift.ron")
-                .to_str()
-                .unwrap(),
-        ],
-    );
+    let o = sim(&dir, &["validate", &bundled("check-redshift.ron")]);
     let out = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(
         out.contains("max_probability: 1.0,") && out.contains("cases: 256,"),
@@ -463,8 +455,7 @@ fn newcomer_mistakes_get_the_fix() {
         assert!(stderr(&o).contains(wanted), "{wanted}: {}", stderr(&o));
         assert!(!stderr(&o).contains("r#"), "{}", stderr(&o));
     }
-    let check = root().join("scenarios/check-redshift.ron");
-    let check = check.to_str().unwrap();
+    let check = &bundled("check-redshift.ron");
     for (property, wanted) in [
         ("no-los", "did you mean `no-loss`?"),
         (
@@ -503,13 +494,7 @@ fn bash_completion_completes_subcommand_flags() {
 #[test]
 fn validate_prints_only_the_services_in_use() {
     let dir = scratch("services");
-    let o = sim(
-        &dir,
-        &[
-            "validate",
-            root().join("scenarios/quickstart.ron").to_str().unwrap(),
-        ],
-    );
+    let o = sim(&dir, &["validate", &bundled("quickstart.ron")]);
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("        ingest: (") && out.contains("        s3: ("));
     for absent in [
@@ -521,13 +506,7 @@ fn validate_prints_only_the_services_in_use() {
     ] {
         assert!(!out.contains(absent), "{absent}");
     }
-    let o = sim(
-        &dir,
-        &[
-            "validate",
-            root().join("scenarios/lambda-flaky.ron").to_str().unwrap(),
-        ],
-    );
+    let o = sim(&dir, &["validate", &bundled("lambda-flaky.ron")]);
     assert!(String::from_utf8_lossy(&o.stdout).contains("        lambda: ("));
     let _ = std::fs::remove_dir_all(&dir);
 }

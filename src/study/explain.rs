@@ -124,6 +124,22 @@ fn add<'a>(
     &mut steps.last_mut().expect("just pushed").2
 }
 
+/// `; fault ...` for the scenario's first fault on `target` whose window holds `at` (T3: a
+/// call is judged at its start), or nothing.
+fn fault_cause(scenario: &Scenario, target: Target, at: SimTime) -> String {
+    scenario
+        .faults
+        .iter()
+        .filter(|f| f.target() == target)
+        .find(|f| {
+            let (from, until) = f.window();
+            at.0 >= from.0 && at.0 < until.0
+        })
+        .map_or(String::new(), |f| {
+            format!("; fault {}", crate::report::fault_text(f))
+        })
+}
+
 /// Runs `scenario` following `focus` and returns the path.
 pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String> {
     let out = crate::simulate(
@@ -243,17 +259,7 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                 let cause = if a.outcome == Outcome::Ok {
                     String::new()
                 } else {
-                    scenario
-                        .faults
-                        .iter()
-                        .filter(|f| f.target() == target_of(a.stage))
-                        .find(|f| {
-                            let (from, until) = f.window();
-                            a.start.0 >= from.0 && a.start.0 < until.0
-                        })
-                        .map_or(String::new(), |f| {
-                            format!("; fault {}", crate::report::fault_text(f))
-                        })
+                    fault_cause(scenario, target_of(a.stage), a.start)
                 };
                 let step = add(
                     &mut steps,
@@ -299,17 +305,7 @@ pub fn explain(scenario: &Scenario, focus: Focus) -> Result<Explanation, String>
                     }
                     Refusal::Failed => format!(
                         "the call failed{}",
-                        scenario
-                            .faults
-                            .iter()
-                            .filter(|f| f.target() == Target::Ingest)
-                            .find(|f| {
-                                let (from, until) = f.window();
-                                at.0 >= from.0 && at.0 < until.0
-                            })
-                            .map_or(String::new(), |f| {
-                                format!("; fault {}", crate::report::fault_text(f))
-                            })
+                        fault_cause(scenario, Target::Ingest, *at)
                     ),
                 };
                 add(
