@@ -62,7 +62,8 @@ impl From<DeliveryCalls> for RequestCalls {
 pub struct HttpEndpointReport {
     /// Requests refused with `413` (H4): not retried, not backed up.
     pub requests_too_large: u64,
-    /// Records those carried: `discarded` (H4).
+    /// Records those carried that end `discarded` (H4): a record a resent copy delivered
+    /// later is `delivered` (F1), so this is `records.discarded`.
     pub records_discarded: u64,
     /// Attempts that ran past the 180 s response timeout (H3).
     pub timeouts: u64,
@@ -202,7 +203,9 @@ impl Protocol for HttpEndpoint {
         out.calls.http_endpoint = calls.into();
         out.http_endpoint = Some(HttpEndpointReport {
             requests_too_large: skips.requests_too_large,
-            records_discarded: skips.records_discarded,
+            // The ledger's final count: a discarded record that a resent copy (F3) delivered
+            // later is `delivered`, and only an HTTP endpoint discards (H4).
+            records_discarded: out.records.discarded,
             timeouts: self.timeouts,
             responses_lost: self.responses_lost,
             skipped_requests: skips.skipped_requests,

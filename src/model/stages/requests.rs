@@ -99,8 +99,6 @@ pub struct SkipStats {
     pub max_seconds_to_skip: f64,
     /// Requests refused with `413` (H4).
     pub requests_too_large: u64,
-    /// Records discarded by those (H4).
-    pub records_discarded: u64,
 }
 
 /// A destination that sends requests one at a time (H2-H6).
@@ -238,12 +236,9 @@ impl<P: Protocol> Destination for RequestStage<P> {
             Outcome::RequestTooLarge => {
                 // H4: permanent; no retry, no S3 copy. The next request starts now.
                 self.skips.requests_too_large += 1;
-                let before = ctx.ledger.counts.discarded;
                 for c in &mut req.batch.chunks {
                     ctx.ledger.discarded(c, now);
                 }
-                // As the ledger counts them (a record a resent copy delivered keeps that).
-                self.skips.records_discarded += ctx.ledger.counts.discarded - before;
             }
             _ => {
                 if self
