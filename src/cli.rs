@@ -101,6 +101,10 @@ pub enum Command {
         /// Print wall-clock figures (events, events/s, speed-up, peak memory) on stderr.
         #[arg(long)]
         stats: bool,
+        /// Handle every PutRecordBatch call as its own step, never as part of a call train:
+        /// the same report, more slowly (to compare speed).
+        #[arg(long)]
+        no_trains: bool,
     },
     /// Run a parameter sweep: a grid of settings times several seeds, in parallel.
     #[command(

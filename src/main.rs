@@ -81,7 +81,8 @@ fn main() -> ExitCode {
             format,
             out,
             stats,
-        } => run(&path, seed, format, out.as_deref(), stats),
+            no_trains,
+        } => run(&path, seed, format, out.as_deref(), stats, no_trains),
         Command::Sweep { sweep, jobs, out } => run_sweep(&sweep, jobs, out),
         Command::Explain {
             scenario: path,
@@ -167,6 +168,7 @@ fn run(
     format: Format,
     out: Option<&Path>,
     stats: bool,
+    no_trains: bool,
 ) -> ExitCode {
     let s = match scenario::load(path) {
         Ok(s) => s,
@@ -185,6 +187,7 @@ fn run(
             trace: false,
             metrics: out.is_some(),
             focus: None,
+            no_trains,
         },
     ) {
         Ok(o) => o,

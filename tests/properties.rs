@@ -917,3 +917,64 @@ fn x1_errors_fail_calls_with_their_probability() {
         "{failed} of {n}"
     );
 }
+
+/// A producer whose calls can go as call trains (T1): a constant rate of up to 100 calls/s,
+/// fixed record sizes.
+fn regular_source() -> impl Strategy<Value = Source> {
+    (1u32..=500, 1u64..=100_000, 0u32..=3).prop_flat_map(|(rpc, calls_milli, max_retries)| {
+        let max = (4 * 1_048_576 / u64::from(rpc)).min(1_024_000);
+        (1..=max).prop_map(move |b| {
+            Source::DirectPut(DirectPut {
+                name: "p0".into(),
+                rate: Rate::Constant(f64::from(rpc) * calls_milli as f64 / 1000.0),
+                records_per_call: rpc,
+                record_bytes: SizeDist::Fixed(b),
+                max_retries,
+                backoff: Backoff::default(),
+                partition_key: None,
+            })
+        })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// T1, T2, T6: running regular calls as call trains changes no number. On random
+    /// scenarios with one constant-rate producer (quotas that bind or not, every destination,
+    /// transforms, backups and faults on every target but ingest), the report, the per-minute
+    /// metrics and the trace are the same as with every call its own step.
+    #[test]
+    fn t1_call_trains_change_no_number(
+        base in scenarios(),
+        source in regular_source(),
+        requests in prop::option::of(request_destination()),
+        keep_lambda_runs in any::<bool>(),
+    ) {
+        let mut s = base;
+        s.sources = vec![source];
+        s.duration = SimDuration(s.duration.0.min(1_800_000_000));
+        s.services.ingest.put_time = CallTime { base: SimDuration::ZERO, per_mib: SimDuration::ZERO };
+        s.faults.retain(|f| f.target() != Target::Ingest);
+        if keep_lambda_runs {
+            let l = &mut s.services.lambda;
+            (l.dropped, l.processing_failed, l.size_ratio) = (0.0, 0.0, 1.0);
+        }
+        if let Some((d, http, splunk)) = requests {
+            s.faults.retain(|f| !matches!(f.target(), Target::Redshift | Target::OpenSearch | Target::BackupS3));
+            s.destination = d;
+            s.services.http_endpoint = http;
+            s.services.splunk = splunk;
+        }
+        round_trip(&s)?;
+        let opts = |no_trains| RunOptions { trace: true, metrics: true, no_trains, ..Default::default() };
+        let trains = simulate(&s, &opts(false)).map_err(TestCaseError::fail)?;
+        let calls = simulate(&s, &opts(true)).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&trains).to_json(), Report::new(&calls).to_json());
+        let csv = |o: &firehose_sim::RunOutput| o.metrics.as_ref().map(|m| m.to_csv());
+        prop_assert_eq!(csv(&trains), csv(&calls));
+        prop_assert_eq!(format!("{:?}", trains.trace), format!("{:?}", calls.trace));
+        prop_assert_eq!(&trains.latency_cdf, &calls.latency_cdf);
+        prop_assert!(trains.events <= calls.events);
+    }
+}

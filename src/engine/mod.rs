@@ -5,6 +5,7 @@
 pub mod queue;
 pub mod rng;
 pub mod time;
+pub mod train;
 
 pub use queue::EventQueue;
 pub use rng::RngStreams;

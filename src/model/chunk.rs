@@ -1,6 +1,7 @@
 //! The unit that flows: a run of consecutive records that entered together.
 
 use crate::engine::SimTime;
+use crate::engine::train::CallLaw;
 
 /// A run of `count` consecutive record ids starting at `first_id`, with one ingest time.
 /// Every component moves, splits and settles chunks; no code path loops over records.
@@ -27,6 +28,10 @@ const SETTLED: u8 = 2;
 /// Written to S3 in an object that is not yet their fate (an intermediate object): settled for
 /// back pressure (K5), not for the ledger.
 const IN_S3: u8 = 4;
+/// A call train: the records were sent by the run's one constant-rate producer in several
+/// calls, each record ingested when the call that carried it was sent ([`CallLaw`]);
+/// `ingest` is the first record's.
+const TRAIN: u8 = 8;
 
 impl Chunk {
     /// A new run of original records.
@@ -52,6 +57,45 @@ impl Chunk {
     pub fn as_copy(mut self) -> Self {
         self.flags |= COPY;
         self
+    }
+
+    /// The same records as a call train (see [`Chunk::is_train`]).
+    pub fn as_train(mut self) -> Self {
+        self.flags |= TRAIN;
+        self
+    }
+
+    /// True for a call train: its records were ingested call by call, as the installed
+    /// [`CallLaw`] gives, from `ingest` (its first record's) on.
+    pub fn is_train(&self) -> bool {
+        self.flags & TRAIN != 0
+    }
+
+    /// The ingest time of its newest record.
+    pub fn newest_ingest(&self) -> SimTime {
+        match self.law() {
+            Some(law) => law.time_of_id(self.first_id + u64::from(self.count) - 1),
+            None => self.ingest,
+        }
+    }
+
+    /// For a call train, the law of its records' ingest times.
+    #[inline]
+    pub fn law(&self) -> Option<CallLaw> {
+        if self.is_train() {
+            CallLaw::current()
+        } else {
+            None
+        }
+    }
+
+    /// Splits off the records ingested before `t` (T5, T12: the part at least as old as a
+    /// limit), or `None` when none or all were; a chunk that is not a train is all one age.
+    pub fn split_ingested_before(&mut self, t: SimTime) -> Option<Chunk> {
+        let law = self.law()?;
+        let first_after = law.calls_before(t).saturating_mul(law.per_call);
+        let k = first_after.checked_sub(self.first_id)?;
+        (k > 0 && k < u64::from(self.count)).then(|| self.split_front(k as u32))
     }
 
     /// True for a resent copy (see [`Chunk::as_copy`]).
@@ -112,6 +156,9 @@ impl Chunk {
         self.first_id += u64::from(k);
         self.count -= k;
         self.bytes -= front_bytes;
+        if let Some(law) = self.law() {
+            self.ingest = law.time_of_id(self.first_id);
+        }
         front
     }
 }
@@ -149,6 +196,9 @@ impl crate::outcome::ledger::RecordRun for Chunk {
     }
     fn source(&self) -> usize {
         usize::from(self.source)
+    }
+    fn law(&self) -> Option<CallLaw> {
+        Chunk::law(self)
     }
 }
 

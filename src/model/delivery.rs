@@ -110,6 +110,22 @@ impl Batch {
         let mut expired = 0;
         let mut newest = SimTime::ZERO;
         let ledger = &mut ctx.ledger;
+        // A call train whose first records are old and last are not is cut where the old
+        // ones end: records ingested before `young` are at least `retention` old.
+        let young = SimTime(now.0 - retention.0 + 1);
+        let cut = |c: &Chunk| c.is_train() && c.ingest < young && c.newest_ingest() >= young;
+        if self.chunks.iter().any(cut) {
+            let mut split = Vec::with_capacity(self.chunks.len() + 1);
+            for mut c in self.chunks.drain(..) {
+                if !c.is_settled()
+                    && let Some(front) = c.split_ingested_before(young)
+                {
+                    split.push(front);
+                }
+                split.push(c);
+            }
+            self.chunks = split;
+        }
         self.chunks.retain_mut(|c| {
             let old = !c.is_settled() && now.since(c.ingest) >= retention;
             if old {
@@ -119,7 +135,7 @@ impl Batch {
                     ledger.expired(c, now);
                 }
                 expired += u64::from(c.count);
-                newest = newest.max(c.ingest);
+                newest = newest.max(c.newest_ingest());
             }
             !old
         });

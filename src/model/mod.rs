@@ -103,6 +103,9 @@ pub struct RunOptions {
     /// Keeps the trace, and the fate log, of these records only (`explain`): the trace holds
     /// just the steps of the batches that carry them.
     pub focus: Option<Focus>,
+    /// Handles every call as its own step, never as part of a call train (the same numbers,
+    /// more slowly: for comparison and tests).
+    pub no_trains: bool,
 }
 
 /// The records `explain` follows.

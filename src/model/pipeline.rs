@@ -223,9 +223,47 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             .queue
             .push(SimTime(60_000_000), Event::MinuteEnd(0));
     }
+    // Call trains (T1): the law stays installed until the run's output is built.
+    let _law = match &mut source {
+        Source::DirectPut(s) if !opts.no_trains && trains_apply(&scenario, opts) => {
+            s.allow_trains().map(|law| law.install())
+        }
+        _ => None,
+    };
     source.start(&mut stages.ctx);
     run(&mut source, &mut stages);
     finish(source, stages, scenario, has_backup)
+}
+
+/// True when a run's regular calls may go as call trains: every stage they reach treats a
+/// train exactly as the calls one by one (the same numbers, which the property tests check).
+/// That needs no ingest fault and no call time on ingest (each call's fate and time would be
+/// its own), no per-record draw or size change in a transform (a draw per chunk, a rounding
+/// per chunk), and a destination that splits runs only in proportion to their bytes (S3
+/// without partitioning or format conversion, Redshift, an HTTP endpoint, Splunk); and no
+/// focus (`explain` follows ingest steps call by call).
+fn trains_apply(scenario: &Scenario, opts: &RunOptions) -> bool {
+    let ingest = &scenario.services.ingest.put_time;
+    let transform_keeps_runs = match &scenario.transform {
+        None => true,
+        Some(Transform::Lambda(_)) => {
+            let l = &scenario.services.lambda;
+            l.dropped == 0.0 && l.processing_failed == 0.0 && l.size_ratio == 1.0
+        }
+    };
+    let destination_keeps_runs = match &scenario.destination {
+        scenario::Destination::S3(d) => !d.partitioned() && d.format_conversion.is_none(),
+        scenario::Destination::Redshift(_)
+        | scenario::Destination::HttpEndpoint(_)
+        | scenario::Destination::Splunk(_) => true,
+        scenario::Destination::OpenSearch(_) => false,
+    };
+    opts.focus.is_none()
+        && ingest.base == SimDuration::ZERO
+        && ingest.per_mib == SimDuration::ZERO
+        && !scenario.faults.iter().any(|f| f.target() == Target::Ingest)
+        && transform_keeps_runs
+        && destination_keeps_runs
 }
 
 fn run(source: &mut Source, stages: &mut Stages) {
@@ -292,6 +330,11 @@ fn run(source: &mut Source, stages: &mut Stages) {
 impl Intake for Stages {
     fn ctx(&mut self) -> &mut Ctx {
         &mut self.ctx
+    }
+
+    #[inline]
+    fn train_room(&self) -> Option<u64> {
+        self.buffers.train_room()
     }
 
     #[inline]

@@ -1,6 +1,7 @@
 //! The record ledger (F1-F4): fates as counters, duplicates, and the latency histogram fed with
 //! (latency, count) pairs, so memory never grows with the records simulated.
 
+use crate::engine::train::CallLaw;
 use crate::engine::{SimDuration, SimTime};
 use crate::outcome::ranges::{IdState, IdStates, OtherFate};
 use hdrhistogram::Histogram;
@@ -31,6 +32,11 @@ pub trait RecordRun {
     fn mark_in_s3(&mut self);
     /// Index of the producer that sent them.
     fn source(&self) -> usize;
+    /// For a call train, the law of the records' ingest times (each as old as its call);
+    /// `None` when all were ingested at `ingest`.
+    fn law(&self) -> Option<CallLaw> {
+        None
+    }
 }
 
 /// One ledger step of records that `explain` follows.
@@ -117,51 +123,155 @@ pub struct DurationSummary {
 }
 
 /// A histogram of durations in microseconds with an exact mean and maximum beside it.
+///
+/// Values are counted in the buckets of an HDR histogram with 3 significant digits (T7),
+/// indexed here so that a train of calls delivered at one instant ([`Self::record_calls`]) is
+/// recorded in O(buckets touched) rather than a step per call; percentiles are read from an
+/// `hdrhistogram` built from these counts, so they are that crate's (nearest rank).
+#[derive(Default)]
 pub struct DurationHistogram {
-    hist: Histogram<u64>,
+    counts: Vec<u64>,
+    len: u64,
     sum_us: u128,
     max_us: u64,
 }
 
-impl Default for DurationHistogram {
-    fn default() -> Self {
-        DurationHistogram {
-            hist: Histogram::new(3).expect("3 significant digits is a valid precision"),
-            sum_us: 0,
-            max_us: 0,
-        }
+/// Sub-buckets in each half of an HDR bucket at 3 significant digits (2,048 sub-buckets:
+/// every value below 2,048 us has its own bucket).
+const HALF_MAGNITUDE: u32 = 10;
+const HALF: u64 = 1 << HALF_MAGNITUDE;
+
+/// The HDR bucket (power of two) of `v`, and its counts index: `hdrhistogram`'s layout for 3
+/// significant digits and a lowest discernible value of 1.
+#[inline]
+fn hdr_index(v: u64) -> (u32, usize) {
+    let bucket = 53 - (v | (2 * HALF - 1)).leading_zeros();
+    let index = ((u64::from(bucket) + 1) << HALF_MAGNITUDE) + (v >> bucket) - HALF;
+    (bucket, index as usize)
+}
+
+/// The lowest value counted at `index`.
+fn hdr_value(index: usize) -> u64 {
+    let index = index as u64;
+    let bucket = (index >> HALF_MAGNITUDE) as i64 - 1;
+    let mut sub = (index & (HALF - 1)) + HALF;
+    if bucket < 0 {
+        sub -= HALF;
+        return sub;
     }
+    sub << bucket
 }
 
 impl DurationHistogram {
+    #[inline]
+    fn add(&mut self, index: usize, count: u64) {
+        if index >= self.counts.len() {
+            self.counts.resize(index + 1, 0);
+        }
+        self.counts[index] += count;
+    }
+
     /// Records `count` values of `d`.
+    #[inline]
     pub fn record(&mut self, d: SimDuration, count: u64) {
         if count == 0 {
             return;
         }
-        // The histogram auto-resizes, so recording cannot fail for any u64.
-        let _ = self.hist.record_n(d.0, count);
+        self.add(hdr_index(d.0).1, count);
+        self.len += count;
         self.sum_us += u128::from(d.0) * u128::from(count);
         self.max_us = self.max_us.max(d.0);
     }
 
+    /// Records the ages at `now` of records `first_id..first_id + count` of a call train
+    /// (each record is as old as the call that carried it, `law`): in O(calls) while calls
+    /// are further apart than the buckets are wide, in O(buckets) where buckets hold many
+    /// calls; the sum (for the exact mean) comes from the law in O(log).
+    pub fn record_calls(&mut self, now: SimTime, law: &CallLaw, first_id: u64, count: u64) {
+        if count == 0 {
+            return;
+        }
+        let per_call = law.per_call;
+        let last = first_id + count - 1;
+        let (a, b) = (law.call_of(first_id), law.call_of(last));
+        let age = |k: u64| now.since(law.time(k));
+        if a == b {
+            return self.record(age(a), count);
+        }
+        self.record(age(a), (a + 1) * per_call - first_id);
+        self.record(age(b), last + 1 - b * per_call);
+        let (from, to) = (a + 1, b);
+        if to <= from {
+            return;
+        }
+        let calls = to - from;
+        self.len += calls * per_call;
+        self.sum_us +=
+            u128::from(per_call) * (u128::from(calls) * u128::from(now.0) - law.time_sum(from, to));
+        // Calls from the oldest (`from`) on: ages fall call by call.
+        let whole = law.step / law.denom;
+        let frac = law.step % law.denom;
+        let start = |k: u64| {
+            let p = u128::from(k) * u128::from(law.step);
+            (
+                (p / u128::from(law.denom)) as u64,
+                (p % u128::from(law.denom)) as u64,
+            )
+        };
+        let (mut k, (mut t, mut rem)) = (from, start(from));
+        while k < to {
+            let v = now.0 - t;
+            let (bucket, index) = hdr_index(v);
+            if bucket > 0 && (1u64 << bucket) > 2 * (whole + 1) {
+                // A wide bucket: every call down to its lowest age at once.
+                let lowest = (v >> bucket) << bucket;
+                let end = law.calls_before(SimTime(now.0 - lowest + 1)).min(to);
+                self.add(index, (end - k) * per_call);
+                k = end;
+                (t, rem) = start(k);
+                continue;
+            }
+            self.add(index, per_call);
+            k += 1;
+            t += whole;
+            rem += frac;
+            if rem >= law.denom {
+                t += 1;
+                rem -= law.denom;
+            }
+        }
+    }
+
+    /// The `hdrhistogram` of these counts (at most one record per bucket).
+    fn hist(&self) -> Histogram<u64> {
+        let mut h = Histogram::new(3).expect("3 significant digits is a valid precision");
+        for (i, &c) in self.counts.iter().enumerate() {
+            if c > 0 {
+                // The histogram auto-resizes, so recording cannot fail for any u64.
+                let _ = h.record_n(hdr_value(i), c);
+            }
+        }
+        h
+    }
+
     /// Values recorded.
     pub fn count(&self) -> u64 {
-        self.hist.len()
+        self.len
     }
 
     /// The distribution function as (seconds, fraction at or below), at 200 quantiles and the
     /// far tail.
     pub fn cdf(&self) -> Vec<(f64, f64)> {
-        if self.hist.is_empty() {
+        if self.len == 0 {
             return Vec::new();
         }
+        let hist = self.hist();
         let mut qs: Vec<f64> = (0..=200).map(|i| f64::from(i) / 200.0).collect();
         qs.extend([0.999, 0.9999]);
         qs.sort_by(f64::total_cmp);
         qs.iter()
             .map(|&q| {
-                let v = self.hist.value_at_quantile(q).min(self.max_us) as f64 / 1e6;
+                let v = hist.value_at_quantile(q).min(self.max_us) as f64 / 1e6;
                 (v, q)
             })
             .collect()
@@ -169,11 +279,12 @@ impl DurationHistogram {
 
     /// Percentiles in seconds (clamped to the exact maximum: a quantile never exceeds it).
     pub fn summary(&self) -> DurationSummary {
-        let n = self.hist.len();
+        let n = self.len;
         if n == 0 {
             return DurationSummary::default();
         }
-        let q = |x: f64| self.hist.value_at_quantile(x).min(self.max_us) as f64 / 1e6;
+        let hist = self.hist();
+        let q = |x: f64| hist.value_at_quantile(x).min(self.max_us) as f64 / 1e6;
         DurationSummary {
             count: n,
             mean: (self.sum_us as f64 / n as f64) / 1e6,
@@ -336,6 +447,14 @@ impl Ledger {
         }
     }
 
+    /// All of call train `c` (`law`) reached the destination at `now` for the first time.
+    fn first_delivery_of_train(&mut self, c: &impl RecordRun, law: &CallLaw, now: SimTime) {
+        let n = u64::from(c.count());
+        self.counts.delivered += n;
+        self.latency.record_calls(now, law, c.first_id(), n);
+        self.freshness_max = self.freshness_max.max(now.since(c.ingest()));
+    }
+
     /// `c` reached the destination at `now`: a first delivery, or duplicates for records that
     /// were delivered before (F3). A resent copy delivers a record whose original ended in
     /// another fate (F1: delivered at least once). Returns the records delivered for the
@@ -400,7 +519,12 @@ impl Ledger {
             });
         }
         self.counts.duplicates += dup;
-        self.first_delivery(age, n - dup);
+        match c.law() {
+            // A train's records are all new: copies come only from lost acknowledgements on
+            // ingest, which no train has.
+            Some(law) if dup == 0 => self.first_delivery_of_train(c, &law, now),
+            _ => self.first_delivery(age, n - dup),
+        }
         n - dup
     }
 
@@ -523,5 +647,66 @@ impl Ledger {
             ));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// T7: the buckets here are `hdrhistogram`'s at 3 significant digits, value for value.
+    #[test]
+    fn t7_buckets_are_hdrhistograms() {
+        let h = Histogram::<u64>::new(3).expect("valid");
+        let mut v = 0u64;
+        while v < 1 << 50 {
+            for x in [v, v + 1, v.saturating_sub(1), v | 1023, v + v / 3] {
+                let (_, i) = hdr_index(x);
+                assert_eq!(hdr_value(i), h.lowest_equivalent(x), "lowest of {x}");
+                assert_eq!(
+                    hdr_value(i + 1) - 1,
+                    h.highest_equivalent(x),
+                    "highest of {x}"
+                );
+            }
+            v = v * 5 / 4 + 1;
+        }
+    }
+
+    /// A call train's ages go into the same buckets, with the same sum and maximum, as one
+    /// record per call would (T1, T7), for laws with and without a remainder, and trains cut
+    /// mid-call at both ends.
+    #[test]
+    fn t7_a_train_records_as_its_calls_would() {
+        for (step, denom, now) in [
+            (500_000_000u64, 500_000u64, 90_000_000u64),
+            (1_000_000, 3, 5_000_000_000),
+            (7_000_003, 13, 400_000_000_000),
+        ] {
+            let law = CallLaw {
+                per_call: 7,
+                step,
+                denom,
+            };
+            for (first, count) in [(0u64, 7u64), (3, 2), (5, 900), (14, 70_000)] {
+                let mut bulk = DurationHistogram::default();
+                bulk.record_calls(SimTime(now), &law, first, count);
+                let mut one = DurationHistogram::default();
+                for id in first..first + count {
+                    one.record(SimTime(now).since(law.time_of_id(id)), 1);
+                }
+                let trim = |c: &[u64]| c.iter().rposition(|&x| x > 0).map_or(0, |p| p + 1);
+                assert_eq!(
+                    bulk.counts[..trim(&bulk.counts)],
+                    one.counts[..trim(&one.counts)]
+                );
+                assert_eq!(
+                    (bulk.len, bulk.sum_us, bulk.max_us),
+                    (one.len, one.sum_us, one.max_us),
+                    "{step}/{denom} {first}+{count}"
+                );
+                assert_eq!(bulk.summary(), one.summary());
+            }
+        }
     }
 }

@@ -22,6 +22,7 @@ pub fn run(s: &Scenario) -> RunOutput {
             trace: true,
             metrics: true,
             focus: None,
+            no_trains: false,
         },
     ) {
         Ok(o) => o,

@@ -4,6 +4,7 @@
 use super::Intake;
 use super::Producers;
 use super::quota::Ingest;
+use crate::engine::train::CallLaw;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::CallCounts;
 use crate::model::chunk::Chunk;
@@ -42,6 +43,8 @@ pub(crate) struct DirectPutSource {
     calls: CallCounts,
     scratch_accepted: Vec<Chunk>,
     scratch_refused: Vec<Chunk>,
+    /// When calls may go as trains: the one producer's law and the bytes of each call.
+    trains: Option<(CallLaw, u64)>,
 }
 
 fn ev(e: DirectPutEvent) -> Event {
@@ -68,7 +71,18 @@ impl DirectPutSource {
             calls: CallCounts::default(),
             scratch_accepted: Vec::new(),
             scratch_refused: Vec::new(),
+            trains: None,
         }
+    }
+
+    /// Lets the producer's regular calls go as trains (the run qualified for them, see
+    /// `model::pipeline`); returns the law of their record ids and times.
+    pub(crate) fn allow_trains(&mut self) -> Option<CallLaw> {
+        let p = self.producers.only()?;
+        let law = p.law()?;
+        let bytes = p.fixed_call_bytes()?;
+        self.trains = Some((law, bytes));
+        Some(law)
     }
 
     /// Schedules every producer's first call.
@@ -123,15 +137,78 @@ impl DirectPutSource {
     /// call at the same instant as another event comes after it (T2), without the queue.
     fn produce(&mut self, p: usize, intake: &mut impl Intake) {
         loop {
-            let ctx = intake.ctx();
-            let now = ctx.now;
-            let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
-            self.offer(p, 0, now, &[chunk], intake);
+            match self.train_calls(intake) {
+                Some(n) => self.send_train(p, n, intake),
+                None => {
+                    let ctx = intake.ctx();
+                    let now = ctx.now;
+                    let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
+                    self.offer(p, 0, now, &[chunk], intake);
+                }
+            }
             let next = self.producers.next_call(p);
             if !super::go_on_inline(next, intake.ctx(), || ev(DirectPutEvent::Produce(p))) {
                 return;
             }
         }
+    }
+
+    /// How many calls from the one due now can go as one train, when at least two can: calls
+    /// that nothing can tell apart from one step each. They all come before the next event
+    /// and the end (T1, T2), lie in the quota window of the first and fit in it whole (T6),
+    /// and at most the last makes a buffer reach its size hint (T2), in buffers already open
+    /// (the first call of a buffer sets its deadline).
+    #[inline]
+    fn train_calls(&mut self, intake: &mut impl Intake) -> Option<u64> {
+        let (law, call_bytes) = self.trains?;
+        let room = intake.train_room()?;
+        let ctx = intake.ctx();
+        let now = ctx.now;
+        let first = law.call_of(self.producers.next_record());
+        let mut limit = ctx.end;
+        if let Some(t) = ctx.queue.peek_time() {
+            limit = limit.min(t);
+        }
+        let window = self.ingest.window_for(now);
+        limit = limit.min(SimTime(window));
+        let mut n = law.calls_before(limit).saturating_sub(first);
+        if n < 2 {
+            return None;
+        }
+        let w = &self.ingest.window;
+        n = n
+            .min(self.ingest.requests_left)
+            .min(w.records_left / law.per_call)
+            .min(w.bytes_left / call_bytes.max(1))
+            .min(room.div_ceil(call_bytes.max(1)))
+            .min(u64::from(u32::MAX) / law.per_call);
+        (n >= 2).then_some(n)
+    }
+
+    /// Sends `n` first-try calls of producer `p` as one train (see [`Self::train_calls`]):
+    /// they are counted as `n` calls, use the quota of `n`, and enter the stream as one unit
+    /// at the time of the last, each record keeping its own call's ingest time.
+    fn send_train(&mut self, p: usize, n: u64, intake: &mut impl Intake) {
+        let Some((law, call_bytes)) = self.trains else {
+            return;
+        };
+        let ctx = intake.ctx();
+        let first = law.call_of(self.producers.next_record());
+        let chunk =
+            self.producers
+                .first_try_train(p, n as u32, n * call_bytes, ctx.now, &mut ctx.ledger);
+        ctx.now = law.time(first + n - 1);
+        self.calls.attempts += n;
+        self.ingest.requests_left -= n;
+        self.ingest.window.consume(&chunk);
+        if let Some(m) = &mut ctx.metrics {
+            m.add(ctx.now, Slot::IncomingRecords, f64::from(chunk.count));
+            m.add(ctx.now, Slot::IncomingBytes, chunk.bytes as f64);
+            m.add(ctx.now, Slot::IncomingPutRequests, n as f64);
+        }
+        let now = ctx.now;
+        intake.accept(&[chunk], Some((now, false)));
+        self.producers.skip_calls(p, n - 1);
     }
 
     /// A `PutRecordBatch` call of `chunks` starts now (I2, I3, T6, T8).

@@ -31,6 +31,10 @@ pub(crate) trait Intake {
     /// (the call's first try, and whether this was a resend) they are new to the stream: they
     /// take `now` as their ingest time and the ledger counts them ingested.
     fn accept(&mut self, accepted: &[Chunk], first_try: Option<(SimTime, bool)>);
+    /// Bytes the buffers that take the source's records can take before one of them reaches
+    /// its size hint, or `None` when a call train cannot go in now: a buffer is empty (its
+    /// first call sets its deadline), flushes every unit, or is split by partition.
+    fn train_room(&self) -> Option<u64>;
 }
 
 /// After a producer's call: moves the clock to its next call `next` and returns true when
@@ -118,6 +122,43 @@ impl Producers {
         self.next_record += u64::from(n);
         ledger.produced(n);
         chunk
+    }
+
+    /// The records of a first-try call train of producer `p` (`calls` calls of `bytes` in
+    /// all, the first sent at `now`), counted as produced.
+    pub(crate) fn first_try_train(
+        &mut self,
+        p: usize,
+        calls: u32,
+        bytes: u64,
+        now: SimTime,
+        ledger: &mut Ledger,
+    ) -> Chunk {
+        let n = self.list[p].records_per_call * calls;
+        let chunk = Chunk::new(self.next_record, n, bytes, now)
+            .from_source(p as u16)
+            .as_train();
+        self.next_record += u64::from(n);
+        ledger.produced(n);
+        chunk
+    }
+
+    /// The id the next new record gets.
+    pub(crate) fn next_record(&self) -> u64 {
+        self.next_record
+    }
+
+    /// The producer, when there is only one.
+    pub(crate) fn only(&self) -> Option<&producer::Producer> {
+        match self.list.as_slice() {
+            [p] => Some(p),
+            _ => None,
+        }
+    }
+
+    /// Moves producer `p` `n` first-try calls on (a train carried them).
+    pub(crate) fn skip_calls(&mut self, p: usize, n: u64) {
+        self.list[p].skip_calls(n);
     }
 
     /// The time of producer `p`'s next first-try call.

@@ -2,6 +2,7 @@
 //! producer waits before resending refused records.
 
 use crate::engine::time::MICROS_PER_SEC;
+use crate::engine::train::CallLaw;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::scenario::{Backoff, DirectPut, Rate, SizeDist};
 use crate::scenario::{MAX_CALL_BYTES, MAX_RECORD_BYTES};
@@ -18,6 +19,8 @@ enum Arrivals {
         frac: u64,
         rem: u64,
         denom: u64,
+        /// The index of the call at `next`.
+        k: u64,
     },
     /// Exponential gaps between calls, each rounded down to whole microseconds and added to
     /// an integer clock.
@@ -63,6 +66,34 @@ fn as_fraction(rate: f64) -> (u64, u64) {
 }
 
 impl Arrivals {
+    /// The law of constant-rate call times (T1), with `per_call` records a call.
+    fn law(&self, per_call: u32) -> Option<CallLaw> {
+        match *self {
+            Arrivals::Constant {
+                whole, frac, denom, ..
+            } => Some(CallLaw {
+                per_call: u64::from(per_call),
+                step: whole * denom + frac,
+                denom,
+            }),
+            _ => None,
+        }
+    }
+
+    /// Moves a constant-rate producer `n` calls on without sending them (a call train took
+    /// them): returns the index and time of the call now due.
+    fn skip(&mut self, n: u64, per_call: u32) -> Option<(u64, SimTime)> {
+        let law = self.law(per_call)?;
+        let Arrivals::Constant { next, rem, k, .. } = self else {
+            return None;
+        };
+        *k += n;
+        let p = u128::from(*k) * u128::from(law.step);
+        *next = (p / u128::from(law.denom)) as u64;
+        *rem = (p % u128::from(law.denom)) as u64;
+        Some((*k, SimTime(*next)))
+    }
+
     fn new(rate: &Rate, records_per_call: u32) -> Self {
         let rpc = f64::from(records_per_call);
         match rate {
@@ -76,6 +107,7 @@ impl Arrivals {
                     frac: step % num,
                     rem: 0,
                     denom: num,
+                    k: 0,
                 }
             }
             Rate::Poisson(r) => {
@@ -112,8 +144,10 @@ impl Arrivals {
                 frac,
                 rem,
                 denom,
+                k,
             } => {
                 let t = *next;
+                *k += 1;
                 *next += *whole;
                 *rem += *frac;
                 if *rem >= *denom {
@@ -349,6 +383,26 @@ impl Producer {
     pub fn next_call(&mut self) -> Option<SimTime> {
         self.arrivals
             .next(f64::from(self.records_per_call), &mut self.arrivals_rng)
+    }
+
+    /// The law of its call times and record ids when it sends at a constant rate (T1); the
+    /// ids hold only when it is the run's one producer.
+    pub fn law(&self) -> Option<CallLaw> {
+        self.arrivals.law(self.records_per_call)
+    }
+
+    /// Bytes of every call when record sizes are fixed.
+    pub fn fixed_call_bytes(&self) -> Option<u64> {
+        match self.sizes {
+            Sizes::Fixed(b) => Some((u64::from(self.records_per_call) * b).min(MAX_CALL_BYTES)),
+            _ => None,
+        }
+    }
+
+    /// Moves `n` first-try calls on without sending them (a call train carries them); returns
+    /// the time of the call due next, as [`Producer::next_call`] would after them.
+    pub fn skip_calls(&mut self, n: u64) -> Option<SimTime> {
+        self.arrivals.skip(n, self.records_per_call).map(|(_, t)| t)
     }
 
     /// Bytes of the next call of `n` records.

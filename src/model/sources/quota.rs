@@ -87,15 +87,9 @@ pub(crate) struct Ingest {
 }
 
 impl Ingest {
-    /// Splits `chunks` into what the quota accepts (the first records of the call) and what it
-    /// refuses; returns the records refused.
-    pub(crate) fn admit(
-        &mut self,
-        now: SimTime,
-        chunks: &[Chunk],
-        accepted: &mut Vec<Chunk>,
-        refused: &mut Vec<Chunk>,
-    ) -> u64 {
+    /// Opens the window holding `now` if it is not the current one; returns its end.
+    #[inline]
+    pub(crate) fn window_for(&mut self, now: SimTime) -> u64 {
         if now.0 >= self.window_end {
             let (start, f) = window_start(now, &self.faults);
             self.window_end = start + MICROS_PER_SEC;
@@ -105,6 +99,19 @@ impl Ingest {
             };
             self.requests_left = scaled(self.limits.requests, f);
         }
+        self.window_end
+    }
+
+    /// Splits `chunks` into what the quota accepts (the first records of the call) and what it
+    /// refuses; returns the records refused.
+    pub(crate) fn admit(
+        &mut self,
+        now: SimTime,
+        chunks: &[Chunk],
+        accepted: &mut Vec<Chunk>,
+        refused: &mut Vec<Chunk>,
+    ) -> u64 {
+        self.window_for(now);
         let mut throttled = 0;
         if self.requests_left == 0 {
             refused.extend_from_slice(chunks);

@@ -57,6 +57,15 @@ impl Buffer {
         &self.chunks
     }
 
+    /// Bytes it can take before it reaches its size hint, while it is open and flushes by
+    /// interval (see [`Buffers::train_room`]).
+    fn room(&self) -> Option<u64> {
+        if self.chunks.is_empty() || self.interval == SimDuration::ZERO {
+            return None;
+        }
+        self.hint_bytes.checked_sub(self.bytes).filter(|&r| r > 0)
+    }
+
     /// Adds a unit held in a vector; into an empty buffer the vector itself moves.
     pub(crate) fn add_vec(&mut self, unit: Vec<Chunk>) -> Added {
         let was_empty = self.chunks.is_empty();
@@ -226,7 +235,10 @@ impl Buffers {
         for &c in accepted {
             let mut c = c;
             if stamp {
-                c.ingest = now;
+                // A call train's records keep their calls' times.
+                if !c.is_train() {
+                    c.ingest = now;
+                }
                 each(&c);
             }
             if let Some(b) = backup.as_mut() {
@@ -237,6 +249,20 @@ impl Buffers {
         let added = next.close_unit(next_was_empty);
         let backup_added = backup.map(|b| b.close_unit(backup_was_empty));
         (backup_added, (next_id, added))
+    }
+
+    /// Bytes the source's records can add before the first buffer (Lambda's or the
+    /// destination's) or the backup buffer reaches its size hint, when both are open and
+    /// flush by interval; `None` otherwise, or under dynamic partitioning.
+    pub(crate) fn train_room(&self) -> Option<u64> {
+        if self.partitions.is_some() {
+            return None;
+        }
+        let next = self.lambda.as_ref().unwrap_or(&self.destination).room()?;
+        match &self.backup {
+            Some(b) => Some(next.min(b.room()?)),
+            None => Some(next),
+        }
     }
 
     /// Adds one unit to buffer `id` (B1, B2, B4, T9).
