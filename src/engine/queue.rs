@@ -78,6 +78,25 @@ impl<E> EventQueue<E> {
         self.push_in_class(time, 3, event);
     }
 
+    /// Takes the place in the insertion order that an event pushed now would have, for an
+    /// event that is pushed later with [`EventQueue::push_first_at`]: a deadline that need not
+    /// be in the queue while an earlier one of the same buffer is.
+    pub fn reserve(&mut self) -> u64 {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        seq
+    }
+
+    /// Schedules `event` as [`EventQueue::push_first`] would have when `seq` was reserved.
+    pub fn push_first_at(&mut self, time: SimTime, seq: u64, event: E) {
+        self.heap.push(Entry {
+            time,
+            class: 1,
+            seq,
+            event,
+        });
+    }
+
     fn push_in_class(&mut self, time: SimTime, class: u8, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
@@ -137,5 +156,18 @@ mod tests {
             order,
             vec!["a", "x", "sample", "first", "b", "c", "d", "last"]
         );
+    }
+
+    /// A reserved place keeps its order: pushed later, the event comes where a
+    /// `push_first` at reservation would have put it among same-instant deadlines.
+    #[test]
+    fn a_reserved_place_keeps_its_order() {
+        let mut q = EventQueue::new();
+        let early = q.reserve();
+        q.push_first(SimTime(5), "second");
+        q.push(SimTime(5), "arrival");
+        q.push_first_at(SimTime(5), early, "first");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(_, e)| e)).collect();
+        assert_eq!(order, vec!["first", "second", "arrival"]);
     }
 }

@@ -219,26 +219,50 @@ impl DurationHistogram {
             )
         };
         let (mut k, (mut t, mut rem)) = (from, start(from));
+        // The oldest age is the largest index: room for every index at once.
+        let top = hdr_index(now.0 - t).1;
+        if top >= self.counts.len() {
+            self.counts.resize(top + 1, 0);
+        }
+        let counts = &mut self.counts[..=top];
+        let (now, denom) = (now.0, law.denom);
         while k < to {
-            let v = now.0 - t;
+            let v = now - t;
             let (bucket, index) = hdr_index(v);
             if bucket > 0 && (1u64 << bucket) > 2 * (whole + 1) {
                 // A wide bucket: every call down to its lowest age at once.
                 let lowest = (v >> bucket) << bucket;
-                let end = law.calls_before(SimTime(now.0 - lowest + 1)).min(to);
-                self.add(index, (end - k) * per_call);
+                let end = law.calls_before(SimTime(now - lowest + 1)).min(to);
+                counts[index] += (end - k) * per_call;
                 k = end;
                 (t, rem) = start(k);
                 continue;
             }
-            self.add(index, per_call);
-            k += 1;
-            t += whole;
-            rem += frac;
-            if rem >= law.denom {
-                t += 1;
-                rem -= law.denom;
+            // Narrow buckets: one call a step while the ages stay in this power of two (below
+            // 2,048 us, `bucket` 0, every age is its own index). Calls up to `last` qualify.
+            let floor = if bucket == 0 { 0 } else { HALF << bucket };
+            let last = law.calls_before(SimTime(now - floor + 1)).min(to);
+            let base = index - (v >> bucket) as usize;
+            let slots = &mut counts[..=index];
+            if frac == 0 {
+                let mut v = now - t;
+                for _ in k..last {
+                    slots[base + (v >> bucket) as usize] += per_call;
+                    v = v.wrapping_sub(whole);
+                }
+                t += (last - k) * whole;
+            } else {
+                for _ in k..last {
+                    slots[base + ((now - t) >> bucket) as usize] += per_call;
+                    t += whole;
+                    rem += frac;
+                    if rem >= denom {
+                        t += 1;
+                        rem -= denom;
+                    }
+                }
             }
+            k = last;
         }
     }
 

@@ -36,6 +36,11 @@ pub(crate) struct Buffer {
     chunks: Vec<Chunk>,
     bytes: u64,
     pub generation: u64,
+    /// A deadline event of this buffer is in the queue.
+    deadline_queued: bool,
+    /// The open generation's deadline while an earlier one's event is still queued: (when,
+    /// its place in the queue's order, the generation). It is queued when that one comes.
+    deadline_waiting: Option<(SimTime, u64, u64)>,
 }
 
 impl Buffer {
@@ -46,6 +51,8 @@ impl Buffer {
             chunks: Vec::new(),
             bytes: 0,
             generation: 0,
+            deadline_queued: false,
+            deadline_waiting: None,
         }
     }
 
@@ -274,12 +281,23 @@ impl Buffers {
     /// deadline comes before any arrival), and one that reached its size hint, or has no
     /// interval, flushes now. Returns the flushed batch.
     pub(crate) fn after_add(&mut self, ctx: &mut Ctx, id: BufferId, added: Added) -> Option<Batch> {
-        let interval = self.get(id).interval;
+        let buffer = self.get(id);
+        let interval = buffer.interval;
         if let Some(generation) = added.opened
             && interval > SimDuration::ZERO
         {
-            ctx.queue
-                .push_first(ctx.now + interval, Event::BufferDeadline(id, generation));
+            // One deadline event per buffer in the queue: a buffer that flushed by size
+            // before its deadline leaves that event queued, and the new generation's deadline
+            // follows it, in the queue's order as of now (T2).
+            let due = ctx.now + interval;
+            let seq = ctx.queue.reserve();
+            if buffer.deadline_queued {
+                buffer.deadline_waiting = Some((due, seq, generation));
+            } else {
+                buffer.deadline_queued = true;
+                ctx.queue
+                    .push_first_at(due, seq, Event::BufferDeadline(id, generation));
+            }
         }
         if !added.flush {
             return None;
@@ -301,8 +319,21 @@ impl Buffers {
         generation: u64,
     ) -> Option<Batch> {
         let buffer = self.get(id);
-        (buffer.generation == generation && !buffer.is_empty())
-            .then(|| self.flush(ctx, id, FlushReason::Interval))
+        buffer.deadline_queued = false;
+        let waiting = buffer.deadline_waiting.take();
+        if buffer.generation == generation && !buffer.is_empty() {
+            return Some(self.flush(ctx, id, FlushReason::Interval));
+        }
+        // A generation that flushed by size: the open one's deadline goes in the queue now.
+        if let Some((due, seq, g)) = waiting
+            && g == buffer.generation
+            && !buffer.is_empty()
+        {
+            buffer.deadline_queued = true;
+            ctx.queue
+                .push_first_at(due, seq, Event::BufferDeadline(id, g));
+        }
+        None
     }
 
     /// A buffer's content becomes one batch (B1).
