@@ -114,6 +114,25 @@ impl FaultSet {
         fate
     }
 
+    /// When no fault that can fail, slow or draw for a call holds `at`: the instant the next
+    /// such fault starts (`SimTime(u64::MAX)` when none does), before which every call meets
+    /// no fault and draws nothing (`Throttle` acts on quota windows, not on calls). `None`
+    /// when such a fault holds `at`.
+    #[inline]
+    pub fn calm_until(&self, at: SimTime) -> Option<SimTime> {
+        let mut next = u64::MAX;
+        for f in &self.faults {
+            if matches!(f.kind, Kind::Throttle(_)) || at.0 >= f.until {
+                continue;
+            }
+            if at.0 >= f.from {
+                return None;
+            }
+            next = next.min(f.from);
+        }
+        Some(SimTime(next))
+    }
+
     /// Product of the `Throttle` factors whose window holds `at`.
     pub fn throttle(&self, at: SimTime) -> f64 {
         self.faults

@@ -237,9 +237,9 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
 
 /// True when a run's regular calls may go as call trains: every stage they reach treats a
 /// train exactly as the calls one by one (the same numbers, which the property tests check).
-/// That needs no ingest fault and no call time on ingest (each call's fate and time would be
-/// its own), no per-record draw or size change in a transform (a draw per chunk, a rounding
-/// per chunk), and a destination that splits runs only in proportion to their bytes (S3
+/// That needs no call time on ingest (each call's time would be its own; ingest faults only
+/// cut trains, see `DirectPutSource::train_calls`), no per-record draw or size change in a
+/// transform (a draw per chunk, a rounding per chunk), and a destination that splits runs only in proportion to their bytes (S3
 /// without partitioning or format conversion, Redshift, an HTTP endpoint, Splunk); and no
 /// focus (`explain` follows ingest steps call by call).
 fn trains_apply(scenario: &Scenario, opts: &RunOptions) -> bool {
@@ -261,7 +261,6 @@ fn trains_apply(scenario: &Scenario, opts: &RunOptions) -> bool {
     opts.focus.is_none()
         && ingest.base == SimDuration::ZERO
         && ingest.per_mib == SimDuration::ZERO
-        && !scenario.faults.iter().any(|f| f.target() == Target::Ingest)
         && transform_keeps_runs
         && destination_keeps_runs
 }

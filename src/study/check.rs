@@ -8,6 +8,7 @@ use crate::scenario::{Fault, Scenario};
 use crate::testing::{FaultSpace, fault_schedules, with_faults};
 use crate::{RunOptions, simulate};
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use rayon::prelude::*;
 use serde_json::Value as Json;
 use std::cell::Cell;
 
@@ -408,13 +409,48 @@ pub fn run(
     for (i, b) in key.iter_mut().enumerate() {
         *b = (seed.rotate_left((i * 8) as u32 % 64) >> (i % 8)) as u8 ^ (i as u8).wrapping_mul(31);
     }
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &key));
+    let runner = || {
+        TestRunner::new_with_rng(
+            config.clone(),
+            TestRng::from_seed(RngAlgorithm::ChaCha, &key),
+        )
+    };
+    let strategy = fault_schedules(space);
+    // The cases in the order the runner draws them (its draws do not depend on the results),
+    // run in parallel in blocks, in order: the first that breaks the property is the one a
+    // case-by-case search stops at.
+    let drawn = std::cell::RefCell::new(Vec::new());
+    let _ = runner().run(&strategy, |faults| {
+        drawn.borrow_mut().push(faults);
+        Ok(())
+    });
+    let drawn = drawn.into_inner();
+    let breaks = |faults: &Vec<Fault>| -> bool {
+        report_of(&with_faults(base, faults))
+            .and_then(|r| property.holds(&r))
+            .map_or(true, |holds| !holds)
+    };
+    let block = 2 * rayon::current_num_threads().max(1);
+    let first_broken = drawn.chunks(block).enumerate().find_map(|(b, chunk)| {
+        let broken: Vec<bool> = chunk.par_iter().map(breaks).collect();
+        broken.iter().position(|&x| x).map(|j| b * block + j)
+    });
+    let Some(first_broken) = first_broken else {
+        return Ok(CheckOutcome {
+            cases: drawn.len() as u32,
+            violation: None,
+        });
+    };
+    // The same search again, skipping the cases known to hold, so that the violation is
+    // shrunk exactly as a case-by-case search shrinks it.
     let tried = Cell::new(0u32);
     let shrinking = Cell::new(false);
-    let result = runner.run(&fault_schedules(space), |faults| {
+    let result = runner().run(&strategy, |faults| {
         if !shrinking.get() {
             tried.set(tried.get() + 1);
+            if (tried.get() as usize) <= first_broken {
+                return Ok(());
+            }
         }
         let s = with_faults(base, &faults);
         let report = report_of(&s).map_err(TestCaseError::fail)?;

@@ -154,8 +154,9 @@ impl DirectPutSource {
     }
 
     /// How many calls from the one due now can go as one train, when at least two can: calls
-    /// that nothing can tell apart from one step each. They all come before the next event
-    /// and the end (T1, T2), lie in the quota window of the first and fit in it whole (T6),
+    /// that nothing can tell apart from one step each. They all come before the next event,
+    /// the end and the next ingest fault that acts on calls (T1, T2, X1), lie in the quota
+    /// window of the first and fit in it whole (T6),
     /// and at most the last makes a buffer reach its size hint (T2), in buffers already open
     /// (the first call of a buffer sets its deadline).
     #[inline]
@@ -171,6 +172,8 @@ impl DirectPutSource {
         }
         let window = self.ingest.window_for(now);
         limit = limit.min(SimTime(window));
+        // No call of a train meets an ingest fault (X1: each would have its own fate).
+        limit = limit.min(self.ingest.faults.calm_until(now)?);
         let mut n = law.calls_before(limit).saturating_sub(first);
         if n < 2 {
             return None;
