@@ -254,3 +254,33 @@ fn h4_no_discard_fails_without_a_fault_on_an_oversized_buffer() {
     assert_eq!(v.values[0].0, "records.discarded");
     assert!(v.values[0].1 > 7_000_000.0);
 }
+
+/// R3: the search finds and shrinks the same first violation whatever the number of threads
+/// that run its cases (they run in parallel blocks, in the runner's order): with a 3600 s
+/// retry duration and outages of at most 58 minutes only those of 55 minutes or more break
+/// `no-skip`, so with seed 5 the first violation is case 56, past many blocks.
+#[test]
+fn r3_the_first_violation_does_not_depend_on_threads() {
+    let s = load("check-redshift.ron");
+    let p = Property::parse("no-skip").unwrap();
+    let search = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                let one_fault = FaultSpace {
+                    max_faults: 1,
+                    ..space(&s, Target::Redshift, "58m")
+                };
+                check::run(&s, &p, &one_fault, 256, 5).unwrap()
+            })
+    };
+    let (one, three) = (search(1), search(3));
+    let v = one.violation.as_ref().expect("a violation");
+    assert_eq!(one.cases, 56);
+    assert_eq!(one.cases, three.cases);
+    assert_eq!(Some(&v.faults), three.violation.as_ref().map(|v| &v.faults));
+    let (_, len) = only_outage(&v.faults);
+    assert!(len >= SimDuration::from_secs(55 * 60), "{len}");
+}
