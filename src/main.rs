@@ -188,6 +188,7 @@ fn run(
             metrics: out.is_some(),
             focus: None,
             no_trains,
+            report_when_stopped: true,
         },
     ) {
         Ok(o) => o,
@@ -224,6 +225,12 @@ fn run(
             simulated / wall.max(1e-9),
             peak_memory().unwrap_or_else(|| "unknown".into())
         );
+    }
+    if let Some(why) = &output.stopped {
+        // The report above covers the run up to the stop; the scenario asks for more than
+        // the backlog bound allows.
+        say!("error: {why}");
+        return ExitCode::from(BAD_INPUT);
     }
     ExitCode::SUCCESS
 }

@@ -511,3 +511,36 @@ fn validate_prints_only_the_services_in_use() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("        lambda: ("));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// L5 and the backlog bound: a Lambda transform at `buffer_interval_in_seconds: 0` invokes
+/// once per call, 1,000 calls/s, while 5 slots of 120 ms median run about 41 a second, so
+/// about 959 batches a second wait; past 2,000,000 waiting (after about 2,085 s) the run
+/// stops with exit 2, the report so far on stdout and the cause on stderr, never an abort.
+#[test]
+fn a_backlog_over_the_bound_stops_the_run_with_the_report_so_far() {
+    let dir = scratch("backlog");
+    let path = dir.join("backlog.ron");
+    std::fs::write(
+        &path,
+        "#![enable(implicit_some)]\nScenario(name: \"backlog\", duration: \"24h\", sources: [DirectPut(name: \"p\", rate: Constant(500000.0), records_per_call: 500, record_bytes: Fixed(10))], stream: (quota: Large), transform: Lambda(buffer_interval_in_seconds: 0), destination: S3())\n",
+    )
+    .unwrap();
+    let o = sim(&dir, &["run", path.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("batches wait for a Lambda concurrency slot"),
+        "{err}"
+    );
+    assert!(err.contains("`buffer_interval_in_seconds: 0`"), "{err}");
+    assert!(err.contains("`services.lambda.concurrency: 5`"), "{err}");
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let stopped = report["stopped"].as_str().unwrap();
+    assert!(stopped.starts_with("the run stopped at 3"), "{stopped}");
+    // Every record produced by then has a fate; most are still in flight.
+    let r = &report["records"];
+    assert!(r["in_flight"].as_u64().unwrap() > 40 * r["delivered"].as_u64().unwrap());
+    let minutes = r["produced"].as_u64().unwrap() as f64 / 500_000.0 / 60.0;
+    assert!((33.0..36.0).contains(&minutes), "{minutes} min");
+    let _ = std::fs::remove_dir_all(&dir);
+}

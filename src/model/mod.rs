@@ -106,6 +106,9 @@ pub struct RunOptions {
     /// Handles every call as its own step, never as part of a call train (the same numbers,
     /// more slowly: for comparison and tests).
     pub no_trains: bool,
+    /// When the backlog exceeds `pipeline::MAX_QUEUED`, returns the report so far (with
+    /// [`RunOutput::stopped`] saying why) instead of an error.
+    pub report_when_stopped: bool,
 }
 
 /// The records `explain` follows.
@@ -180,6 +183,9 @@ pub struct RunOutput {
     pub queue_events: u64,
     /// With a focus: what happened to the followed records in the ledger, in order.
     pub focus_log: Vec<crate::outcome::ledger::FocusEntry>,
+    /// Why the run stopped before its end (a backlog over `pipeline::MAX_QUEUED`, with
+    /// [`RunOptions::report_when_stopped`]): the report covers the run up to then.
+    pub stopped: Option<String>,
     /// With `explain --at`: the nearest ingest before and after the instant.
     pub focus_near: (
         Option<crate::engine::SimTime>,

@@ -231,8 +231,17 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         _ => None,
     };
     source.start(&mut stages.ctx);
-    run(&mut source, &mut stages);
-    finish(source, stages, scenario, has_backup)
+    let stopped = run(&mut source, &mut stages, &scenario);
+    if let Some(why) = &stopped {
+        // The report so far: what is still held is in flight at this instant.
+        if !opts.report_when_stopped {
+            return Err(why.clone());
+        }
+        stages.ctx.end = stages.ctx.now;
+    }
+    let mut out = finish(source, stages, scenario, has_backup)?;
+    out.stopped = stopped;
+    Ok(out)
 }
 
 /// True when a run's regular calls may go as call trains: every stage they reach treats a
@@ -265,10 +274,25 @@ fn trains_apply(scenario: &Scenario, opts: &RunOptions) -> bool {
         && destination_keeps_runs
 }
 
-fn run(source: &mut Source, stages: &mut Stages) {
+/// The most batches, objects and events a run may hold waiting at once (a few hundred MiB
+/// to 1 GiB, with the chunks they carry): a pipeline that cannot keep up stops there with an
+/// error rather than exhausting memory.
+pub(crate) const MAX_QUEUED: usize = 2_000_000;
+
+/// How often (in events) the backlog is measured against [`MAX_QUEUED`].
+const BACKLOG_CHECK_EVERY: u64 = 1 << 16;
+
+fn run(source: &mut Source, stages: &mut Stages, scenario: &Scenario) -> Option<String> {
+    let mut next_check = BACKLOG_CHECK_EVERY;
     while let Some(t) = stages.ctx.queue.peek_time() {
         if t >= stages.ctx.end {
             break;
+        }
+        if stages.ctx.events >= next_check {
+            next_check = stages.ctx.events + BACKLOG_CHECK_EVERY;
+            if let Some(why) = stages.backlog(scenario) {
+                return Some(why);
+            }
         }
         let Some((t, event)) = stages.ctx.queue.pop() else {
             break;
@@ -324,6 +348,7 @@ fn run(source: &mut Source, stages: &mut Stages) {
             }
         }
     }
+    None
 }
 
 impl Intake for Stages {
@@ -478,6 +503,60 @@ impl Stages {
         }
     }
 
+    /// When the batches and events waiting exceed [`MAX_QUEUED`]: why, naming the queue that
+    /// holds the most and the setting that fills it.
+    fn backlog(&self, scenario: &Scenario) -> Option<String> {
+        let lambda = self.lambda.as_ref().map_or(0, |l| l.queued());
+        let queues = [
+            (self.main.queued(), "objects wait in the S3 queue (T11)"),
+            (
+                self.backup.queued(),
+                "objects wait in the backup bucket's queue",
+            ),
+            (lambda, "batches wait for a Lambda concurrency slot (L5)"),
+            (
+                self.destination.queued(),
+                "batches wait in the destination's queue",
+            ),
+            (
+                self.ctx.queue.len(),
+                "events are scheduled (resends of refused calls, calls in progress)",
+            ),
+        ];
+        let total: usize = queues.iter().map(|q| q.0).sum();
+        if total <= MAX_QUEUED {
+            return None;
+        }
+        let (most, what) = queues
+            .iter()
+            .max_by_key(|q| q.0)
+            .copied()
+            .unwrap_or((0, ""));
+        let interval0 = scenario.destination.buffering_hints().interval_in_seconds == 0;
+        let cause = match &scenario.transform {
+            Some(Transform::Lambda(t)) if most == lambda => format!(
+                "the transform's invocations arrive faster than `services.lambda.concurrency: {}` slots run them{}",
+                scenario.services.lambda.concurrency,
+                if t.buffer_interval_in_seconds == 0 {
+                    " (with `buffer_interval_in_seconds: 0` every call is its own invocation)"
+                } else {
+                    ""
+                }
+            ),
+            _ if interval0 && most == self.main.queued() => "with `interval_in_seconds: 0` every call is its own object, and the bucket writes them more slowly than they come".into(),
+            _ => "the pipeline takes in records faster than it delivers them".into(),
+        };
+        Some(format!(
+            "the run stopped at {} of {}: {} {}, over the bound of {} waiting at once: {}",
+            crate::engine::SimDuration(self.ctx.now.0),
+            scenario.duration,
+            crate::report::grouped(most as u64),
+            what,
+            crate::report::grouped(MAX_QUEUED as u64),
+            cause
+        ))
+    }
+
     /// The ingest time of the oldest record in the stream that has no fate yet (M1
     /// `DataFreshness`).
     fn oldest_pending(&self) -> Option<SimTime> {
@@ -599,6 +678,7 @@ fn finish(
         queue_events,
         focus_log: std::mem::take(&mut l.focus_log),
         focus_near: l.near_focus,
+        stopped: None,
         scenario,
     };
     destination.finish(&mut out);

@@ -117,7 +117,13 @@ impl Document {
         Document {
             title: format!("{} (seed {})", r.scenario, r.seed),
             intro: format!("{intro}{with_lambda}").into(),
-            verdict: verdict(&r.records, r.latency_seconds.p99),
+            verdict: match &out.stopped {
+                Some(why) => format!(
+                    "STOPPED EARLY: {why}. The figures cover the run up to then; what the stream still held is in flight.\n{}",
+                    verdict(&r.records, r.latency_seconds.p99)
+                ),
+                None => verdict(&r.records, r.latency_seconds.p99),
+            },
             sections,
         }
     }

@@ -140,6 +140,10 @@ pub struct Report {
     pub format_conversion: Option<ConversionReport>,
     /// What the run costs at the scenario's prices (C1, C2).
     pub cost: cost::CostReport,
+    /// Why the run stopped before its end (a backlog over the bound), when it did: the
+    /// figures cover the run up to then.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<String>,
 }
 
 impl Report {
@@ -191,6 +195,7 @@ impl Report {
             partitions: out.partitions.clone(),
             format_conversion: out.format_conversion.clone(),
             cost: cost::cost(out),
+            stopped: out.stopped.clone(),
         }
     }
 

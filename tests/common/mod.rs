@@ -22,7 +22,7 @@ pub fn run(s: &Scenario) -> RunOutput {
             trace: true,
             metrics: true,
             focus: None,
-            no_trains: false,
+            ..Default::default()
         },
     ) {
         Ok(o) => o,

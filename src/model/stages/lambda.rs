@@ -297,6 +297,11 @@ impl LambdaStage {
         }
     }
 
+    /// Batches waiting for a concurrency slot (L5).
+    pub(crate) fn queued(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// `calls.lambda` and the report's transform section.
     pub(crate) fn finish(mut self) -> (CallCounts, LambdaReport) {
         self.report.concurrency_wait_seconds = self.wait.summary();

@@ -65,6 +65,11 @@ pub(crate) trait Destination {
     /// Hands the records it still holds at the end to `f`.
     fn settle_at_end(&self, _f: &mut dyn FnMut(&Chunk)) {}
 
+    /// Batches (objects, requests) waiting in its queue (for the backlog bound).
+    fn queued(&self) -> usize {
+        0
+    }
+
     /// Writes its calls and its report section into the run's output.
     fn finish(self: Box<Self>, out: &mut RunOutput);
 }

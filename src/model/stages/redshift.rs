@@ -243,6 +243,10 @@ impl Destination for RedshiftStage {
         Vec::new()
     }
 
+    fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
     fn oldest_pending(&self) -> Option<SimTime> {
         let first = |chunks: &[Chunk]| {
             chunks

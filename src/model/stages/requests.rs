@@ -281,6 +281,10 @@ impl<P: Protocol> Destination for RequestStage<P> {
         self.lane.queue.iter().map(|r| r.batch.oldest).min()
     }
 
+    fn queued(&self) -> usize {
+        self.lane.queue.len()
+    }
+
     fn settle_at_end(&self, f: &mut dyn FnMut(&Chunk)) {
         for r in &self.lane.queue {
             r.batch.chunks.iter().for_each(&mut *f);

@@ -118,6 +118,11 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
+    /// Objects waiting in its queue, the head included.
+    pub(crate) fn queued(&self) -> usize {
+        self.lane.queue.len()
+    }
+
     /// The writer of `bucket`, with the scenario's S3 service and faults.
     pub(crate) fn new(scenario: &Scenario, bucket: Bucket, rng: ChaCha8Rng) -> Self {
         let (target, stage, metrics) = match bucket {
