@@ -7,34 +7,38 @@ use super::time::SimTime;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
-struct Entry<E> {
+/// A queued event's place: its order key and the slot that holds the event. The heap moves
+/// only these 24 bytes; the events stay put in their slots.
+struct Entry {
     time: SimTime,
-    class: u8,
-    seq: u64,
-    event: E,
+    /// `class << 56 | insertion sequence`: one comparison orders ties by class, then FIFO.
+    order: u64,
+    slot: u32,
 }
 
-impl<E> PartialEq for Entry<E> {
+impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.class == other.class && self.seq == other.seq
+        self.time == other.time && self.order == other.order
     }
 }
-impl<E> Eq for Entry<E> {}
-impl<E> PartialOrd for Entry<E> {
+impl Eq for Entry {}
+impl PartialOrd for Entry {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
-impl<E> Ord for Entry<E> {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, seq) first.
+impl Ord for Entry {
+    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, class, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.class, other.seq).cmp(&(self.time, self.class, self.seq))
+        (other.time, other.order).cmp(&(self.time, self.order))
     }
 }
 
 /// A priority queue of events of type `E`.
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: BinaryHeap<Entry>,
+    slots: Vec<Option<E>>,
+    free: Vec<u32>,
     next_seq: u64,
     popped: u64,
 }
@@ -50,6 +54,8 @@ impl<E> EventQueue<E> {
     pub fn new() -> Self {
         EventQueue {
             heap: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             next_seq: 0,
             popped: 0,
         }
@@ -89,22 +95,32 @@ impl<E> EventQueue<E> {
 
     /// Schedules `event` as [`EventQueue::push_first`] would have when `seq` was reserved.
     pub fn push_first_at(&mut self, time: SimTime, seq: u64, event: E) {
-        self.heap.push(Entry {
-            time,
-            class: 1,
-            seq,
-            event,
-        });
+        self.insert(time, 1, seq, event);
     }
 
     fn push_in_class(&mut self, time: SimTime, class: u8, event: E) {
         let seq = self.next_seq;
         self.next_seq += 1;
+        self.insert(time, class, seq, event);
+    }
+
+    #[inline]
+    fn insert(&mut self, time: SimTime, class: u8, seq: u64, event: E) {
+        debug_assert!(seq < 1 << 56);
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot as usize] = Some(event);
+                slot
+            }
+            None => {
+                self.slots.push(Some(event));
+                (self.slots.len() - 1) as u32
+            }
+        };
         self.heap.push(Entry {
             time,
-            class,
-            seq,
-            event,
+            order: u64::from(class) << 56 | seq,
+            slot,
         });
     }
 
@@ -112,7 +128,9 @@ impl<E> EventQueue<E> {
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
         let e = self.heap.pop()?;
         self.popped += 1;
-        Some((e.time, e.event))
+        self.free.push(e.slot);
+        let event = self.slots[e.slot as usize].take()?;
+        Some((e.time, event))
     }
 
     /// The time of the earliest event, if any.
