@@ -85,43 +85,38 @@ fn main() -> Result<(), String> {
         points,
         errors: None,
     };
-    charts::write(
-        &Plot {
-            stem: "perf-duration".into(),
-            title: "bench-quota (500,000 records/s): run time against simulated duration".into(),
+    let chart = |stem: &str, title: &str, x_desc: &str, lines: Vec<Line>| {
+        let plot = Plot {
+            stem: stem.into(),
+            title: title.into(),
             chart: Chart::Lines {
-                x_desc: "simulated hours".into(),
+                x_desc: x_desc.into(),
                 y_desc: "run time (s, one thread)".into(),
-                lines: vec![
-                    line("call trains", by_duration),
-                    line("call by call (--no-trains)", by_duration_calls),
-                ],
+                lines,
                 shade: Vec::new(),
                 log_x: true,
                 x_names: None,
             },
-        },
-        &docs,
-        png,
+        };
+        charts::write(&plot, &docs, png)
+    };
+    chart(
+        "perf-duration",
+        "bench-quota (500,000 records/s): run time against simulated duration",
+        "simulated hours",
+        vec![
+            line("call trains", by_duration),
+            line("call by call (--no-trains)", by_duration_calls),
+        ],
     )?;
-    charts::write(
-        &Plot {
-            stem: "perf-rate".into(),
-            title: "bench-quota for 24 h: run time against rate".into(),
-            chart: Chart::Lines {
-                x_desc: "records per second (500 a call)".into(),
-                y_desc: "run time (s, one thread)".into(),
-                lines: vec![
-                    line("call trains", by_rate),
-                    line("call by call (--no-trains)", by_rate_calls),
-                ],
-                shade: Vec::new(),
-                log_x: true,
-                x_names: None,
-            },
-        },
-        &docs,
-        png,
+    chart(
+        "perf-rate",
+        "bench-quota for 24 h: run time against rate",
+        "records per second (500 a call)",
+        vec![
+            line("call trains", by_rate),
+            line("call by call (--no-trains)", by_rate_calls),
+        ],
     )?;
     Ok(())
 }
