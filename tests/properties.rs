@@ -943,13 +943,15 @@ proptest! {
     /// T1, T2, T6, X1: running regular calls as call trains changes no number. On random
     /// scenarios with one constant-rate producer (quotas that bind or not, every destination,
     /// transforms, backups, faults on every target, ingest included), the report, the
-    /// per-minute metrics and the trace are the same as with every call its own step.
+    /// per-minute metrics and the trace are the same as with every call its own step; with
+    /// every call its own S3 object behind an outage, also when they queue as object runs.
     #[test]
     fn t1_call_trains_change_no_number(
         base in scenarios(),
         source in regular_source(),
         requests in prop::option::of(request_destination()),
         keep_lambda_runs in any::<bool>(),
+        flush_every_call in prop::option::of(0u64..1800),
     ) {
         let mut s = base;
         s.sources = vec![source];
@@ -958,6 +960,16 @@ proptest! {
         if keep_lambda_runs {
             let l = &mut s.services.lambda;
             (l.dropped, l.processing_failed, l.size_ratio) = (0.0, 0.0, 1.0);
+        }
+        if let (Some(outage_until), Destination::S3(d)) = (flush_every_call, &mut s.destination) {
+            // Every call its own object, behind a writer that an outage keeps busy: the
+            // calls of a train queue as a run of objects.
+            d.buffering_hints.interval_in_seconds = Some(0);
+            d.s3_backup_mode = BackupMode::Disabled;
+            s.transform = None;
+            s.faults.retain(|f| !matches!(f.target(), Target::BackupS3 | Target::Lambda | Target::Ingest));
+            s.stream.quota = Some(Quota::Large);
+            s.faults.push(Fault::Outage { target: Target::S3, from: None, until: Some(secs(outage_until)) });
         }
         if let Some((d, http, splunk)) = requests {
             s.faults.retain(|f| !matches!(f.target(), Target::Redshift | Target::OpenSearch | Target::BackupS3));
@@ -972,8 +984,48 @@ proptest! {
         prop_assert_eq!(Report::new(&trains).to_json(), Report::new(&calls).to_json());
         let csv = |o: &firehose_sim::RunOutput| o.metrics.as_ref().map(|m| m.to_csv());
         prop_assert_eq!(csv(&trains), csv(&calls));
+        // Without a trace, trains may also queue as runs of objects (T11).
+        let untraced = simulate(&s, &RunOptions { metrics: true, ..Default::default() })
+            .map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&untraced).to_json(), Report::new(&calls).to_json());
+        prop_assert_eq!(csv(&untraced), csv(&calls));
         prop_assert_eq!(format!("{:?}", trains.trace), format!("{:?}", calls.trace));
         prop_assert_eq!(&trains.latency_cdf, &calls.latency_cdf);
         prop_assert!(trains.events <= calls.events);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// T2, T11, T12: with `interval_in_seconds: 0` every call is its own S3 object; behind a
+    /// writer that an outage keeps busy, a call train's objects queue as one run and are split
+    /// only when they reach the head (expiring there one by one, T12). On random constant-rate
+    /// producers, outages, retentions and S3 faults, the report and the metrics are the same
+    /// as call by call, with far fewer steps.
+    #[test]
+    fn t11_object_runs_change_no_number(
+        source in regular_source(),
+        duration in 60u64..=1800,
+        outage in 0u64..=1800,
+        retention in 30u64..=7200,
+        retry_ms in 1u64..=30_000,
+        faults in prop::collection::vec(fault(1800, vec![Target::S3]), 0..=2),
+        seed in any::<u64>(),
+    ) {
+        let mut s = scenario(&format!(
+            "#![enable(implicit_some)]\nScenario(name: \"runs\", seed: {seed}, duration: \"{duration}s\", sources: [DirectPut(name: \"p0\", rate: Constant(1.0))], stream: (quota: Large, retention: \"{retention}s\"), destination: S3(buffering_hints: (size_in_mbs: 5, interval_in_seconds: 0)), services: (s3: (retry_interval: \"{retry_ms}ms\")), faults: [Outage(target: S3, from: \"0s\", until: \"{}s\")])",
+            outage.max(1)
+        ));
+        s.sources = vec![source];
+        s.faults.extend(faults);
+        round_trip(&s)?;
+        let run = |no_trains| simulate(&s, &RunOptions { metrics: true, no_trains, ..Default::default() });
+        let runs = run(false).map_err(TestCaseError::fail)?;
+        let calls = run(true).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&runs).to_json(), Report::new(&calls).to_json());
+        let csv = |o: &firehose_sim::RunOutput| o.metrics.as_ref().map(|m| m.to_csv());
+        prop_assert_eq!(csv(&runs), csv(&calls));
+        prop_assert!(runs.events <= calls.events);
     }
 }

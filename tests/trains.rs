@@ -73,3 +73,46 @@ fn t12_expiry_cuts_a_train_at_the_retention() {
     assert!(r.expired < 2_000_000, "{r:?}");
     assert!(trains.events * 20 < calls.events);
 }
+
+/// T2, T11, T12: with `interval_in_seconds: 0` every call (200 a second, 10 records of
+/// 100 B) is its own object; an S3 outage until 50 minutes keeps the writer busy, so the calls
+/// of each train queue as one run of objects. At 50 minutes the head is retried: the objects
+/// older than the 30-minute retention expire at the head one by one (T12), and the writer
+/// then writes one 1,000 B object per 100 ms PUT, about 6,000 objects (60,000 records) in the
+/// last 10 minutes, while every object made before minute 30 expires as it reaches the head.
+/// The same numbers as call by call, with a step per run instead of per object.
+#[test]
+fn t11_every_call_its_own_object_queues_as_runs() {
+    let s = scenario(
+        "#![enable(implicit_some)]\nScenario(name: \"t\", duration: \"1h\", sources: [DirectPut(name: \"p\", rate: Constant(2000.0), records_per_call: 10, record_bytes: Fixed(100))], stream: (quota: Large, retention: \"30m\"), destination: S3(buffering_hints: (size_in_mbs: 5, interval_in_seconds: 0)), faults: [Outage(target: S3, from: \"0s\", until: \"50m\")])",
+    );
+    let run = |no_trains| {
+        simulate(
+            &s,
+            &RunOptions {
+                metrics: true,
+                no_trains,
+                ..Default::default()
+            },
+        )
+        .unwrap()
+    };
+    let (runs, calls) = (run(false), run(true));
+    assert_eq!(Report::new(&runs).to_json(), Report::new(&calls).to_json());
+    let r = &runs.records;
+    assert_eq!(r.produced, 7_200_000);
+    assert!((59_000..=60_000).contains(&r.delivered), "{r:?}");
+    // Everything made before minute 30 is delivered or expired; what came later is in flight.
+    let before_30 = 3_600_000;
+    assert!(
+        (r.delivered + r.expired).abs_diff(before_30) <= 10 * 200,
+        "{r:?}"
+    );
+    assert_eq!(r.delivered + r.expired + r.in_flight, r.produced);
+    assert!(
+        runs.events * 20 < calls.events,
+        "{} vs {}",
+        runs.events,
+        calls.events
+    );
+}

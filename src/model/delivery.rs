@@ -173,6 +173,14 @@ pub(crate) trait Queued {
     fn expiry(&self) -> Expiry {
         Expiry::Records
     }
+    /// When it stands for a run of several batches (one per call of a call train), splits
+    /// off and returns all but the first, leaving the first as itself.
+    fn split_run(&mut self) -> Option<Self>
+    where
+        Self: Sized,
+    {
+        None
+    }
 }
 
 impl Queued for Batch {
@@ -216,6 +224,12 @@ impl<T: Queued> Lane<T> {
             let Some(head) = self.queue.front_mut() else {
                 self.state = LaneState::Idle;
                 return None;
+            };
+            if let Some(rest) = head.split_run() {
+                self.queue.insert(1, rest);
+            }
+            let Some(head) = self.queue.front_mut() else {
+                continue;
             };
             let expiry = head.expiry();
             if expiry != Expiry::Never && head.batch().expire(ctx, expiry == Expiry::Copies) {

@@ -6,7 +6,7 @@
 use super::chunk::Chunk;
 use super::delivery::Batch;
 use super::faults::FaultSet;
-use super::sources::Intake;
+use super::sources::{Intake, TrainRoom};
 use super::sources::{Source, SourceEvent};
 use super::stages::Destination;
 use super::stages::buffer::{Added, BufferId, Buffers};
@@ -156,6 +156,10 @@ pub(crate) struct Stages {
     main: Writer,
     backup: Writer,
     destination: Box<dyn Destination>,
+    /// Call trains may queue as runs of objects ([`TrainRoom::Objects`]): S3 without
+    /// partitioning, conversion, transform or backup, flushing every call
+    /// (`interval_in_seconds: 0`), and no trace (which follows each flush).
+    object_runs: bool,
 }
 
 /// Runs `scenario` to its end.
@@ -212,6 +216,12 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         main: Writer::new(&scenario, Bucket::Main, streams.stream("s3")),
         backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
         destination,
+        object_runs: !opts.trace
+            && opts.focus.is_none()
+            && scenario.transform.is_none()
+            && backup_mode == BackupMode::Disabled
+            && matches!(&scenario.destination, scenario::Destination::S3(_))
+            && scenario.destination.buffering_hints().interval_in_seconds == 0,
     };
     stages.ctx.ledger.focus = opts.focus;
     // Only a Kinesis source's back pressure (K5) needs the settled bytes.
@@ -357,8 +367,19 @@ impl Intake for Stages {
     }
 
     #[inline]
-    fn train_room(&self) -> Option<u64> {
-        self.buffers.train_room()
+    fn train_room(&self) -> Option<TrainRoom> {
+        match self.buffers.train_room() {
+            Some(bytes) => Some(TrainRoom::Bytes(bytes)),
+            None => (self.object_runs && self.main.busy()).then_some(TrainRoom::Objects),
+        }
+    }
+
+    fn accept_run(&mut self, chunk: Chunk, calls: u32) {
+        let now = self.ctx.now;
+        self.ctx.ledger.ingested(&chunk, now, now, false);
+        let first_id = self.ctx.next_batch;
+        self.ctx.next_batch += u64::from(calls);
+        self.main.enqueue_run(chunk, calls, first_id);
     }
 
     #[inline]
@@ -587,6 +608,7 @@ fn finish(
         main,
         backup,
         destination,
+        ..
     } = stages;
     let end = ctx.end;
     source.sample_at_end(&mut ctx);

@@ -1,9 +1,9 @@
 //! The Direct PUT source: producers send `PutRecordBatch` calls against the stream's quotas
 //! (I1-I3, T1, T6, T8); refused records are resent after a backoff or `rejected`.
 
-use super::Intake;
 use super::Producers;
 use super::quota::Ingest;
+use super::{Intake, TrainRoom};
 use crate::engine::train::CallLaw;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::CallCounts;
@@ -138,7 +138,7 @@ impl DirectPutSource {
     fn produce(&mut self, p: usize, intake: &mut impl Intake) {
         loop {
             match self.train_calls(intake) {
-                Some(n) => self.send_train(p, n, intake),
+                Some((n, room)) => self.send_train(p, n, room, intake),
                 None => {
                     let ctx = intake.ctx();
                     let now = ctx.now;
@@ -160,7 +160,7 @@ impl DirectPutSource {
     /// and at most the last makes a buffer reach its size hint (T2), in buffers already open
     /// (the first call of a buffer sets its deadline).
     #[inline]
-    fn train_calls(&mut self, intake: &mut impl Intake) -> Option<u64> {
+    fn train_calls(&mut self, intake: &mut impl Intake) -> Option<(u64, TrainRoom)> {
         let (law, call_bytes) = self.trains?;
         let room = intake.train_room()?;
         let ctx = intake.ctx();
@@ -183,15 +183,18 @@ impl DirectPutSource {
             .min(self.ingest.requests_left)
             .min(w.records_left / law.per_call)
             .min(w.bytes_left / call_bytes.max(1))
-            .min(room.div_ceil(call_bytes.max(1)))
+            .min(match room {
+                TrainRoom::Bytes(r) => r.div_ceil(call_bytes.max(1)),
+                TrainRoom::Objects => u64::MAX,
+            })
             .min(u64::from(u32::MAX) / law.per_call);
-        (n >= 2).then_some(n)
+        (n >= 2).then_some((n, room))
     }
 
     /// Sends `n` first-try calls of producer `p` as one train (see [`Self::train_calls`]):
     /// they are counted as `n` calls, use the quota of `n`, and enter the stream as one unit
     /// at the time of the last, each record keeping its own call's ingest time.
-    fn send_train(&mut self, p: usize, n: u64, intake: &mut impl Intake) {
+    fn send_train(&mut self, p: usize, n: u64, room: TrainRoom, intake: &mut impl Intake) {
         let Some((law, call_bytes)) = self.trains else {
             return;
         };
@@ -210,7 +213,10 @@ impl DirectPutSource {
             m.add(ctx.now, Slot::IncomingPutRequests, n as f64);
         }
         let now = ctx.now;
-        intake.accept(&[chunk], Some((now, false)));
+        match room {
+            TrainRoom::Bytes(_) => intake.accept(&[chunk], Some((now, false))),
+            TrainRoom::Objects => intake.accept_run(chunk, n as u32),
+        }
         self.producers.skip_calls(p, n - 1);
     }
 

@@ -31,10 +31,24 @@ pub(crate) trait Intake {
     /// (the call's first try, and whether this was a resend) they are new to the stream: they
     /// take `now` as their ingest time and the ledger counts them ingested.
     fn accept(&mut self, accepted: &[Chunk], first_try: Option<(SimTime, bool)>);
-    /// Bytes the buffers that take the source's records can take before one of them reaches
-    /// its size hint, or `None` when a call train cannot go in now: a buffer is empty (its
-    /// first call sets its deadline), flushes every unit, or is split by partition.
-    fn train_room(&self) -> Option<u64>;
+    /// How a call train can go in now, or `None` when it cannot: a buffer is empty (its first
+    /// call sets its deadline), flushes every unit into an idle writer, or is split by
+    /// partition.
+    fn train_room(&self) -> Option<TrainRoom>;
+    /// Call train `chunk` of `calls` calls, each its own object (see [`TrainRoom::Objects`]),
+    /// entered the stream: the records take their calls' times, each call's flush makes an
+    /// object, and the objects queue behind the busy writer as one entry.
+    fn accept_run(&mut self, chunk: Chunk, calls: u32);
+}
+
+/// Where a call train goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrainRoom {
+    /// Into open buffers that can take this many bytes before one reaches its size hint.
+    Bytes(u64),
+    /// With `interval_in_seconds: 0` and nothing else in the way, every call is its own
+    /// object for the stream's bucket, whose writer is busy: they only queue (T2, T11).
+    Objects,
 }
 
 /// After a producer's call: moves the clock to its next call `next` and returns true when

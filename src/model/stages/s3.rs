@@ -5,6 +5,7 @@
 use super::Destination;
 use crate::engine::RngStreams;
 use crate::engine::SimTime;
+use crate::engine::train::CallLaw;
 use crate::model::chunk::Chunk;
 use crate::model::delivery::{Batch, Expiry, Lane, LaneState, MetricSlots, Queued, Service};
 use crate::model::pipeline::{Call, Ctx, Handoff, Handoffs, Notice, Resume};
@@ -68,6 +69,10 @@ pub(crate) struct Object {
     pub kind: Kind,
     /// Its size over its records' bytes (format conversion, P3; else 1).
     pub ratio: f64,
+    /// Objects it stands for: with `interval_in_seconds: 0` behind a busy writer, the calls
+    /// of a call train are one object each, ids `batch.id..batch.id + run`, each made when
+    /// its call was sent; it is split when it reaches the head (see [`Writer::enqueue_run`]).
+    pub run: u32,
 }
 
 impl Object {
@@ -77,6 +82,7 @@ impl Object {
             batch,
             kind,
             ratio: 1.0,
+            run: 1,
         }
     }
 
@@ -93,6 +99,32 @@ impl Object {
 impl Queued for Object {
     fn batch(&mut self) -> &mut Batch {
         &mut self.batch
+    }
+
+    fn split_run(&mut self) -> Option<Self> {
+        if self.run <= 1 {
+            return None;
+        }
+        let (c, law) = (self.batch.chunks.first_mut()?, CallLaw::current()?);
+        // The first call's records stay here; the others are the rest of the run.
+        let first = c.split_front(law.per_call as u32);
+        let mut rest_chunks = std::mem::replace(&mut self.batch.chunks, vec![first]);
+        let rest_chunk = rest_chunks.pop()?;
+        let rest = Batch::new(
+            self.batch.id + 1,
+            vec![rest_chunk],
+            rest_chunk.bytes,
+            rest_chunk.ingest,
+        );
+        self.batch = Batch::new(self.batch.id, vec![first], first.bytes, first.ingest);
+        let run = self.run - 1;
+        self.run = 1;
+        Some(Object {
+            batch: rest,
+            kind: self.kind,
+            ratio: self.ratio,
+            run,
+        })
     }
 
     fn expiry(&self) -> Expiry {
@@ -118,9 +150,28 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Objects waiting in its queue, the head included.
+    /// Entries waiting in its queue, the head included (a run of objects is one).
     pub(crate) fn queued(&self) -> usize {
         self.lane.queue.len()
+    }
+
+    /// True while an object is in its queue: a new one waits behind it, with no step of its
+    /// own until it reaches the head.
+    pub(crate) fn busy(&self) -> bool {
+        !self.lane.queue.is_empty()
+    }
+
+    /// Queues `calls` objects at once, one per call of call train `chunk` (records
+    /// `per_call` a call), with the batch ids from `first_id` on: what `calls` flushes of a
+    /// buffer with `interval_in_seconds: 0` queue behind a busy writer (T2, T11). They stay
+    /// one entry until they reach the head.
+    pub(crate) fn enqueue_run(&mut self, chunk: Chunk, calls: u32, first_id: u64) {
+        debug_assert!(self.busy());
+        let batch = Batch::new(first_id, vec![chunk], chunk.bytes, chunk.ingest);
+        self.lane.queue.push_back(Object {
+            run: calls,
+            ..Object::new(batch, Kind::Destination)
+        });
     }
 
     /// The writer of `bucket`, with the scenario's S3 service and faults.
