@@ -513,16 +513,17 @@ fn validate_prints_only_the_services_in_use() {
 }
 
 /// L5 and the backlog bound: a Lambda transform at `buffer_interval_in_seconds: 0` invokes
-/// once per call, 1,000 calls/s, while 5 slots of 120 ms median run about 41 a second, so
-/// about 959 batches a second wait; past 2,000,000 waiting (after about 2,085 s) the run
-/// stops with exit 2, the report so far on stdout and the cause on stderr, never an abort.
+/// once per call, on average 1,000 Poisson calls/s (no call trains, so no runs of batches),
+/// while 5 slots of 120 ms median run about 41 a second, so about 959 batches a second wait;
+/// past 2,000,000 waiting (after about 2,085 s) the run stops with exit 2, the report so far
+/// on stdout and the cause on stderr, never an abort.
 #[test]
 fn a_backlog_over_the_bound_stops_the_run_with_the_report_so_far() {
     let dir = scratch("backlog");
     let path = dir.join("backlog.ron");
     std::fs::write(
         &path,
-        "#![enable(implicit_some)]\nScenario(name: \"backlog\", duration: \"24h\", sources: [DirectPut(name: \"p\", rate: Constant(500000.0), records_per_call: 500, record_bytes: Fixed(10))], stream: (quota: Large), transform: Lambda(buffer_interval_in_seconds: 0), destination: S3())\n",
+        "#![enable(implicit_some)]\nScenario(name: \"backlog\", duration: \"24h\", sources: [DirectPut(name: \"p\", rate: Poisson(500000.0), records_per_call: 500, record_bytes: Fixed(10))], stream: (quota: Large), transform: Lambda(buffer_interval_in_seconds: 0), destination: S3())\n",
     )
     .unwrap();
     let o = sim(&dir, &["run", path.to_str().unwrap(), "--format", "json"]);

@@ -998,11 +998,13 @@ proptest! {
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(48))]
 
-    /// T2, T11, T12: with `interval_in_seconds: 0` every call is its own S3 object; behind a
-    /// writer that an outage keeps busy, a call train's objects queue as one run and are split
-    /// only when they reach the head (expiring there one by one, T12). On random constant-rate
-    /// producers, outages, retentions and S3 faults, the report and the metrics are the same
-    /// as call by call, with far fewer steps.
+    /// T2, T11, T12, L5: with `interval_in_seconds: 0` every call is its own S3 object; behind
+    /// a writer that an outage keeps busy, a call train's objects queue as one run and are
+    /// split only when they reach the head (expiring there one by one, T12). With a transform
+    /// at `buffer_interval_in_seconds: 0` every call is its own invocation, and those that
+    /// find every slot taken wait as runs. On random constant-rate producers, outages,
+    /// retentions, transforms and faults, the report and the metrics are the same as call by
+    /// call, with far fewer steps.
     #[test]
     fn t11_object_runs_change_no_number(
         source in regular_source(),
@@ -1010,7 +1012,8 @@ proptest! {
         outage in 0u64..=1800,
         retention in 30u64..=7200,
         retry_ms in 1u64..=30_000,
-        faults in prop::collection::vec(fault(1800, vec![Target::S3]), 0..=2),
+        faults in prop::collection::vec(fault(1800, vec![Target::S3, Target::Lambda]), 0..=2),
+        lambda in prop::option::of(lambda()),
         seed in any::<u64>(),
     ) {
         let mut s = scenario(&format!(
@@ -1019,6 +1022,16 @@ proptest! {
         ));
         s.sources = vec![source];
         s.faults.extend(faults);
+        if let Some((mut t, mut service)) = lambda {
+            // Every call its own invocation; those that find every slot taken wait as runs
+            // (L5).
+            t.buffer_interval_in_seconds = 0;
+            (service.dropped, service.processing_failed, service.size_ratio) = (0.0, 0.0, 1.0);
+            s.transform = Some(Transform::Lambda(t));
+            s.services.lambda = service;
+        } else {
+            s.faults.retain(|f| f.target() != Target::Lambda);
+        }
         round_trip(&s)?;
         let run = |no_trains| simulate(&s, &RunOptions { metrics: true, no_trains, ..Default::default() });
         let runs = run(false).map_err(TestCaseError::fail)?;

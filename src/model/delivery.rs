@@ -9,6 +9,7 @@ use super::faults::{CallFate, FaultSet};
 use super::pipeline::{Call, Ctx, Event};
 use super::retry::RetryPolicy;
 use super::trace::{Attempt, Outcome, Stage, TraceEvent};
+use crate::engine::train::CallLaw;
 use crate::engine::{SimDuration, SimTime};
 use crate::outcome::metrics::Slot;
 use rand_chacha::ChaCha8Rng;
@@ -83,6 +84,43 @@ impl Batch {
             tries: Tries::default(),
             partition: None,
         }
+    }
+
+    /// For a batch that stands for a run of one-call batches (a call train's, queued behind a
+    /// busy stage): keeps the first call's records as this batch and returns the others as
+    /// one batch with the next id, made when its first call was sent (T2: with no interval,
+    /// every call is its own flush).
+    pub(crate) fn split_first_call(&mut self) -> Option<Batch> {
+        let law = CallLaw::current()?;
+        let c = self.chunks.first_mut()?;
+        if u64::from(c.count) <= law.per_call {
+            return None;
+        }
+        let first = c.split_front(law.per_call as u32);
+        let rest = *c;
+        *self = Batch::new(self.id, vec![first], first.bytes, first.ingest);
+        Some(Batch::new(self.id + 1, vec![rest], rest.bytes, rest.ingest))
+    }
+
+    /// Appends call train `chunk`, whose one-call batches take ids from `first_id` on, to this
+    /// untried run of `run` one-call batches when both continue it (the next record ids and
+    /// the next batch ids): then one entry stands for both. Returns false when they do not.
+    pub(crate) fn extend_run(&mut self, run: u32, chunk: Chunk, first_id: u64) -> bool {
+        let [last] = self.chunks.as_mut_slice() else {
+            return false;
+        };
+        let continues = self.tries.attempts == 0
+            && last.is_train()
+            && chunk.is_train()
+            && last.first_id + u64::from(last.count) == chunk.first_id
+            && self.id + u64::from(run) == first_id
+            && last.count.checked_add(chunk.count).is_some();
+        if continues {
+            last.count += chunk.count;
+            last.bytes += chunk.bytes;
+            self.bytes += chunk.bytes;
+        }
+        continues
     }
 
     /// Records carried (settled ones included).

@@ -156,10 +156,11 @@ pub(crate) struct Stages {
     main: Writer,
     backup: Writer,
     destination: Box<dyn Destination>,
-    /// Call trains may queue as runs of objects ([`TrainRoom::Objects`]): S3 without
-    /// partitioning, conversion, transform or backup, flushing every call
-    /// (`interval_in_seconds: 0`), and no trace (which follows each flush).
-    object_runs: bool,
+    /// Call trains may queue as runs of one-call batches ([`TrainRoom::Batches`]): the first
+    /// buffer flushes every call (the Lambda buffer's `buffer_interval_in_seconds: 0`, or
+    /// without a transform S3's `interval_in_seconds: 0`), no backup, and no trace (which
+    /// follows each flush).
+    runs: bool,
 }
 
 /// Runs `scenario` to its end.
@@ -216,12 +217,16 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
         main: Writer::new(&scenario, Bucket::Main, streams.stream("s3")),
         backup: Writer::new(&scenario, Bucket::Backup, streams.stream("backup-s3")),
         destination,
-        object_runs: !opts.trace
+        runs: !opts.trace
             && opts.focus.is_none()
-            && scenario.transform.is_none()
             && backup_mode == BackupMode::Disabled
-            && matches!(&scenario.destination, scenario::Destination::S3(_))
-            && scenario.destination.buffering_hints().interval_in_seconds == 0,
+            && match &scenario.transform {
+                Some(Transform::Lambda(t)) => t.buffer_interval_in_seconds == 0,
+                None => {
+                    matches!(&scenario.destination, scenario::Destination::S3(_))
+                        && scenario.destination.buffering_hints().interval_in_seconds == 0
+                }
+            },
     };
     stages.ctx.ledger.focus = opts.focus;
     // Only a Kinesis source's back pressure (K5) needs the settled bytes.
@@ -368,10 +373,14 @@ impl Intake for Stages {
 
     #[inline]
     fn train_room(&self) -> Option<TrainRoom> {
-        match self.buffers.train_room() {
-            Some(bytes) => Some(TrainRoom::Bytes(bytes)),
-            None => (self.object_runs && self.main.busy()).then_some(TrainRoom::Objects),
+        if let Some(bytes) = self.buffers.train_room() {
+            return Some(TrainRoom::Bytes(bytes));
         }
+        let waits = match &self.lambda {
+            Some(l) => l.saturated(),
+            None => self.main.busy(),
+        };
+        (self.runs && waits).then_some(TrainRoom::Batches)
     }
 
     fn accept_run(&mut self, chunk: Chunk, calls: u32) {
@@ -379,7 +388,10 @@ impl Intake for Stages {
         self.ctx.ledger.ingested(&chunk, now, now, false);
         let first_id = self.ctx.next_batch;
         self.ctx.next_batch += u64::from(calls);
-        self.main.enqueue_run(chunk, calls, first_id);
+        match &mut self.lambda {
+            Some(l) => l.enqueue_run(chunk, calls, first_id),
+            None => self.main.enqueue_run(chunk, calls, first_id),
+        }
     }
 
     #[inline]

@@ -185,7 +185,7 @@ impl DirectPutSource {
             .min(w.bytes_left / call_bytes.max(1))
             .min(match room {
                 TrainRoom::Bytes(r) => r.div_ceil(call_bytes.max(1)),
-                TrainRoom::Objects => u64::MAX,
+                TrainRoom::Batches => u64::MAX,
             })
             .min(u64::from(u32::MAX) / law.per_call);
         (n >= 2).then_some((n, room))
@@ -215,7 +215,7 @@ impl DirectPutSource {
         let now = ctx.now;
         match room {
             TrainRoom::Bytes(_) => intake.accept(&[chunk], Some((now, false))),
-            TrainRoom::Objects => intake.accept_run(chunk, n as u32),
+            TrainRoom::Batches => intake.accept_run(chunk, n as u32),
         }
         self.producers.skip_calls(p, n - 1);
     }

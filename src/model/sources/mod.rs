@@ -35,9 +35,9 @@ pub(crate) trait Intake {
     /// call sets its deadline), flushes every unit into an idle writer, or is split by
     /// partition.
     fn train_room(&self) -> Option<TrainRoom>;
-    /// Call train `chunk` of `calls` calls, each its own object (see [`TrainRoom::Objects`]),
-    /// entered the stream: the records take their calls' times, each call's flush makes an
-    /// object, and the objects queue behind the busy writer as one entry.
+    /// Call train `chunk` of `calls` calls, each its own batch (see [`TrainRoom::Batches`]),
+    /// entered the stream: the records take their calls' times, each call's flush makes a
+    /// batch, and the batches queue behind the busy stage as one entry.
     fn accept_run(&mut self, chunk: Chunk, calls: u32);
 }
 
@@ -46,9 +46,10 @@ pub(crate) trait Intake {
 pub(crate) enum TrainRoom {
     /// Into open buffers that can take this many bytes before one reaches its size hint.
     Bytes(u64),
-    /// With `interval_in_seconds: 0` and nothing else in the way, every call is its own
-    /// object for the stream's bucket, whose writer is busy: they only queue (T2, T11).
-    Objects,
+    /// The first buffer flushes every call (no interval) and nothing else is in the way:
+    /// every call is its own batch for a stage that is busy (the stream's bucket's writer,
+    /// T11, or every Lambda slot, L5), so they only queue (T2).
+    Batches,
 }
 
 /// After a producer's call: moves the clock to its next call `next` and returns true when

@@ -89,7 +89,9 @@ pub(crate) fn sample(dist: &TimeDist, rng: &mut ChaCha8Rng) -> SimDuration {
 pub(crate) struct LambdaStage {
     /// The Lambda buffer's (size hint in bytes, interval) (L1).
     pub buffer_hints: (u64, SimDuration),
-    waiting: VecDeque<Batch>,
+    /// Flushes waiting for a slot, each with the one-call flushes it stands for (1 but for a
+    /// call train's run, see [`LambdaStage::enqueue_run`]).
+    waiting: VecDeque<(Batch, u32)>,
     running: BTreeMap<u64, Batch>,
     executing: u32,
     lambda: LambdaService,
@@ -151,16 +153,43 @@ impl LambdaStage {
 
     /// A flush of the Lambda buffer: one invocation, waiting in order for a slot (L5).
     pub(crate) fn invoke(&mut self, ctx: &mut Ctx, batch: Batch) -> Handoffs {
-        self.waiting.push_back(batch);
+        self.waiting.push_back((batch, 1));
         self.start_waiting(ctx)
+    }
+
+    /// True when every concurrency slot is taken: a new invocation only waits (L5).
+    pub(crate) fn saturated(&self) -> bool {
+        self.running.len() >= self.lambda.concurrency as usize
+    }
+
+    /// Queues `calls` invocations at once, one per call of call train `chunk`, with the batch
+    /// ids from `first_id` on: what `calls` flushes of a Lambda buffer with
+    /// `buffer_interval_in_seconds: 0` do while every slot is taken (T2, L5). They stay one
+    /// entry until a slot takes the first.
+    pub(crate) fn enqueue_run(&mut self, chunk: Chunk, calls: u32, first_id: u64) {
+        debug_assert!(self.saturated());
+        // A waiting run that these calls continue grows.
+        if let Some((back, run)) = self.waiting.back_mut()
+            && back.extend_run(*run, chunk, first_id)
+        {
+            *run += calls;
+            return;
+        }
+        let batch = Batch::new(first_id, vec![chunk], chunk.bytes, chunk.ingest);
+        self.waiting.push_back((batch, calls));
     }
 
     /// Invocations start while slots are free (L5, T9).
     pub(crate) fn start_waiting(&mut self, ctx: &mut Ctx) -> Handoffs {
         while self.running.len() < self.lambda.concurrency as usize {
-            let Some(inv) = self.waiting.pop_front() else {
+            let Some((mut inv, run)) = self.waiting.pop_front() else {
                 break;
             };
+            if run > 1
+                && let Some(rest) = inv.split_first_call()
+            {
+                self.waiting.push_front((rest, run - 1));
+            }
             let id = inv.id;
             self.running.insert(id, inv);
             self.attempt(ctx, id);
@@ -285,6 +314,7 @@ impl LambdaStage {
     pub(crate) fn oldest_pending(&self) -> Option<SimTime> {
         self.waiting
             .iter()
+            .map(|(inv, _)| inv)
             .chain(self.running.values())
             .map(|inv| inv.oldest)
             .min()
@@ -292,7 +322,12 @@ impl LambdaStage {
 
     /// Hands the records still in invocations at the end to `f`.
     pub(crate) fn settle_at_end(&self, f: &mut impl FnMut(&Chunk)) {
-        for inv in self.waiting.iter().chain(self.running.values()) {
+        for inv in self
+            .waiting
+            .iter()
+            .map(|(inv, _)| inv)
+            .chain(self.running.values())
+        {
             inv.chunks.iter().for_each(&mut *f);
         }
     }

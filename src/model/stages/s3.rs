@@ -5,7 +5,6 @@
 use super::Destination;
 use crate::engine::RngStreams;
 use crate::engine::SimTime;
-use crate::engine::train::CallLaw;
 use crate::model::chunk::Chunk;
 use crate::model::delivery::{Batch, Expiry, Lane, LaneState, MetricSlots, Queued, Service};
 use crate::model::pipeline::{Call, Ctx, Handoff, Handoffs, Notice, Resume};
@@ -105,18 +104,7 @@ impl Queued for Object {
         if self.run <= 1 {
             return None;
         }
-        let (c, law) = (self.batch.chunks.first_mut()?, CallLaw::current()?);
-        // The first call's records stay here; the others are the rest of the run.
-        let first = c.split_front(law.per_call as u32);
-        let mut rest_chunks = std::mem::replace(&mut self.batch.chunks, vec![first]);
-        let rest_chunk = rest_chunks.pop()?;
-        let rest = Batch::new(
-            self.batch.id + 1,
-            vec![rest_chunk],
-            rest_chunk.bytes,
-            rest_chunk.ingest,
-        );
-        self.batch = Batch::new(self.batch.id, vec![first], first.bytes, first.ingest);
+        let rest = self.batch.split_first_call()?;
         let run = self.run - 1;
         self.run = 1;
         Some(Object {
@@ -167,6 +155,14 @@ impl Writer {
     /// one entry until they reach the head.
     pub(crate) fn enqueue_run(&mut self, chunk: Chunk, calls: u32, first_id: u64) {
         debug_assert!(self.busy());
+        // A run not yet split (never the head in progress) that these calls continue grows.
+        if let Some(back) = self.lane.queue.back_mut()
+            && back.run > 1
+            && back.batch.extend_run(back.run, chunk, first_id)
+        {
+            back.run += calls;
+            return;
+        }
         let batch = Batch::new(first_id, vec![chunk], chunk.bytes, chunk.ingest);
         self.lane.queue.push_back(Object {
             run: calls,
