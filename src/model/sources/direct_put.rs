@@ -156,9 +156,9 @@ impl DirectPutSource {
     /// How many calls from the one due now can go as one train, when at least two can: calls
     /// that nothing can tell apart from one step each. They all come before the next event,
     /// the end and the next ingest fault that acts on calls (T1, T2, X1), lie in the quota
-    /// window of the first and fit in it whole (T6),
-    /// and at most the last makes a buffer reach its size hint (T2), in buffers already open
-    /// (the first call of a buffer sets its deadline).
+    /// window of the first and fit in it whole (T6), and at most the last makes a buffer
+    /// reach its size hint (T2), in buffers already open (the first call of a buffer sets its
+    /// deadline); or each is its own batch behind a busy stage ([`TrainRoom::Batches`]).
     #[inline]
     fn train_calls(&mut self, intake: &mut impl Intake) -> Option<(u64, TrainRoom)> {
         let (law, call_bytes) = self.trains?;
