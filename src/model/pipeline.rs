@@ -263,9 +263,9 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
 /// train exactly as the calls one by one (the same numbers, which the property tests check).
 /// That needs no call time on ingest (each call's time would be its own; ingest faults only
 /// cut trains, see `DirectPutSource::train_calls`), no per-record draw or size change in a
-/// transform (a draw per chunk, a rounding per chunk), and a destination that splits runs only in proportion to their bytes (S3
-/// without partitioning or format conversion, Redshift, an HTTP endpoint, Splunk); and no
-/// focus (`explain` follows ingest steps call by call).
+/// transform (a draw per chunk, a rounding per chunk), a destination that splits runs only in
+/// proportion to their bytes (S3 without partitioning or format conversion, Redshift, an HTTP
+/// endpoint, Splunk), and no focus (`explain` follows ingest steps call by call).
 fn trains_apply(scenario: &Scenario, opts: &RunOptions) -> bool {
     let ingest = &scenario.services.ingest.put_time;
     let transform_keeps_runs = match &scenario.transform {
