@@ -19,6 +19,15 @@ fn scratch(name: &str) -> PathBuf {
     d
 }
 
+/// A scratch folder `name` holding the scenario `text` as `name.ron`, and that file's path.
+fn scenario_file(name: &str, text: &str) -> (PathBuf, String) {
+    let dir = scratch(name);
+    let path = dir.join(format!("{name}.ron"));
+    std::fs::write(&path, text).unwrap();
+    let path = path.to_str().unwrap().to_owned();
+    (dir, path)
+}
+
 fn sim(dir: &Path, args: &[&str]) -> Output {
     Command::new(BIN)
         .args(args)
@@ -311,16 +320,13 @@ fn reports_read_well() {
 /// empty.
 #[test]
 fn long_runs_keep_redirected_stderr_clean() {
-    let dir = scratch("spinner");
-    let path = dir.join("long.ron");
-    std::fs::write(
-        &path,
+    let (dir, path) = scenario_file(
+        "spinner",
         "#![enable(implicit_some)]\nScenario(name: \"long\", duration: \"8h\", sources: [DirectPut(name: \"p\", rate: Constant(500000.0), records_per_call: 500, record_bytes: Fixed(10))], destination: S3())\n",
-    )
-    .unwrap();
+    );
     let started = std::time::Instant::now();
     // Call by call, so that it lasts (as a call train it takes a fraction of a second).
-    let o = sim(&dir, &["run", path.to_str().unwrap(), "--no-trains"]);
+    let o = sim(&dir, &["run", &path, "--no-trains"]);
     assert!(o.status.success());
     assert!(
         started.elapsed().as_secs_f64() > 1.0,
@@ -335,14 +341,11 @@ fn long_runs_keep_redirected_stderr_clean() {
 /// `services` for a component the scenario lacks.
 #[test]
 fn warnings_name_what_has_no_effect_or_combines() {
-    let dir = scratch("warnings");
-    let path = dir.join("w.ron");
-    std::fs::write(
-        &path,
+    let (dir, path) = scenario_file(
+        "warnings",
         "#![enable(implicit_some)]\nScenario(name: \"x\", duration: \"1h\", sources: [DirectPut(name: \"p\", rate: Constant(1.0))], destination: S3(), services: (redshift: (copy_time: (base: \"1s\", per_mib: \"1s\"))), faults: [Outage(target: S3, from: \"2h\", until: \"3h\"), Throttle(target: Ingest, from: \"0s\", until: \"30m\", factor: 0.5), Throttle(target: Ingest, from: \"10m\", until: \"40m\", factor: 0.5)])\n",
-    )
-    .unwrap();
-    let o = sim(&dir, &["validate", path.to_str().unwrap()]);
+    );
+    let o = sim(&dir, &["validate", &path]);
     assert!(o.status.success());
     let e = stderr(&o);
     for w in [
@@ -519,14 +522,11 @@ fn validate_prints_only_the_services_in_use() {
 /// on stdout and the cause on stderr, never an abort.
 #[test]
 fn a_backlog_over_the_bound_stops_the_run_with_the_report_so_far() {
-    let dir = scratch("backlog");
-    let path = dir.join("backlog.ron");
-    std::fs::write(
-        &path,
+    let (dir, path) = scenario_file(
+        "backlog",
         "#![enable(implicit_some)]\nScenario(name: \"backlog\", duration: \"24h\", sources: [DirectPut(name: \"p\", rate: Poisson(500000.0), records_per_call: 500, record_bytes: Fixed(10))], stream: (quota: Large), transform: Lambda(buffer_interval_in_seconds: 0), destination: S3())\n",
-    )
-    .unwrap();
-    let o = sim(&dir, &["run", path.to_str().unwrap(), "--format", "json"]);
+    );
+    let o = sim(&dir, &["run", &path, "--format", "json"]);
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(

@@ -91,12 +91,7 @@ pub fn run(
     progress: bool,
 ) -> Result<Advice, String> {
     let (grid, scenarios) = points(base, axes)?;
-    let bar = if progress {
-        indicatif::ProgressBar::new(scenarios.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let work = || {
+    let results = super::parallel(jobs, scenarios.len(), progress, |bar| {
         scenarios
             .par_iter()
             .map(|s| {
@@ -107,13 +102,7 @@ pub fn run(
                 Ok((report, outcome))
             })
             .collect::<Result<Vec<_>, String>>()
-    };
-    let results = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| format!("cannot start {jobs} threads: {e}"))?
-        .install(work)?;
-    bar.finish_and_clear();
+    })?;
     let rows: Vec<Row> = grid
         .iter()
         .zip(results)

@@ -21,3 +21,26 @@ pub mod explain;
 pub mod fields;
 pub mod gallery;
 pub mod sweep;
+
+/// Runs `work` on a pool of `jobs` threads (0: one per core), with a progress bar of
+/// `steps` steps on stderr when `progress`, cleared at the end. A pool that cannot start is
+/// an error that says so.
+pub(crate) fn parallel<T: Send>(
+    jobs: usize,
+    steps: usize,
+    progress: bool,
+    work: impl FnOnce(&indicatif::ProgressBar) -> Result<T, String> + Send,
+) -> Result<T, String> {
+    let bar = if progress {
+        indicatif::ProgressBar::new(steps as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} threads: {e}"))?;
+    let out = pool.install(|| work(&bar));
+    bar.finish_and_clear();
+    out
+}

@@ -303,12 +303,7 @@ pub fn run(
     let jobs_list: Vec<(usize, u64)> = (0..scenarios.len())
         .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
         .collect();
-    let bar = if progress {
-        indicatif::ProgressBar::new(jobs_list.len() as u64)
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let work = || {
+    let results = super::parallel(jobs, jobs_list.len(), progress, |bar| {
         jobs_list
             .par_iter()
             .map(|(p, seed)| {
@@ -328,14 +323,8 @@ pub fn run(
                     .collect::<Result<Vec<f64>, String>>()
             })
             .collect::<Result<Vec<Vec<f64>>, String>>()
-    };
-    let results = rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs)
-        .build()
-        .map_err(|e| SweepError::Run(e.to_string()))?
-        .install(work)
-        .map_err(SweepError::Run)?;
-    bar.finish_and_clear();
+    })
+    .map_err(SweepError::Run)?;
     let n = seeds.len();
     let points = grid
         .iter()
