@@ -133,10 +133,7 @@ impl Producers {
     pub(crate) fn first_try(&mut self, p: usize, now: SimTime, ledger: &mut Ledger) -> Chunk {
         let n = self.list[p].records_per_call;
         let bytes = self.list[p].call_bytes(n);
-        let chunk = Chunk::new(self.next_record, n, bytes, now).from_source(p as u16);
-        self.next_record += u64::from(n);
-        ledger.produced(n);
-        chunk
+        self.new_records(p, n, bytes, now, ledger)
     }
 
     /// The records of a first-try call train of producer `p` (`calls` calls of `bytes` in
@@ -150,9 +147,21 @@ impl Producers {
         ledger: &mut Ledger,
     ) -> Chunk {
         let n = self.list[p].records_per_call * calls;
-        let chunk = Chunk::new(self.next_record, n, bytes, now)
-            .from_source(p as u16)
-            .as_train();
+        self.new_records(p, n, bytes, now, ledger).as_train()
+    }
+
+    /// `n` new records of producer `p` (`bytes` in all, sent at `now`): the next ids, counted
+    /// as produced.
+    #[inline]
+    fn new_records(
+        &mut self,
+        p: usize,
+        n: u32,
+        bytes: u64,
+        now: SimTime,
+        ledger: &mut Ledger,
+    ) -> Chunk {
+        let chunk = Chunk::new(self.next_record, n, bytes, now).from_source(p as u16);
         self.next_record += u64::from(n);
         ledger.produced(n);
         chunk
