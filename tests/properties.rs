@@ -1042,3 +1042,99 @@ proptest! {
         prop_assert!(runs.events <= calls.events);
     }
 }
+
+/// A Kinesis data stream of 1-8 shards with uniform keys and a producer whose calls can go in
+/// shard lanes (K2): calls of a multiple of the shard count, fixed sizes, a shard's write
+/// capacity never reached in any second; with `long`, a slow producer for a run past the
+/// retention.
+fn lane_stream(long: bool) -> impl Strategy<Value = (KinesisStream, Source)> {
+    (1u32..=8)
+        .prop_flat_map(move |shards| {
+            let per_shard_max = (500 / shards).min(60);
+            (Just(shards), 1..=per_shard_max)
+        })
+        .prop_flat_map(move |(shards, m)| {
+            // At most 1000 / m - 1 calls a second (and 2 for a long run).
+            let calls_max = if long {
+                2_000
+            } else {
+                (1_000 / u64::from(m) - 1) * 1_000
+            };
+            (Just((shards, m)), 1u64..=calls_max.max(1))
+        })
+        .prop_flat_map(|((shards, m), calls_milli)| {
+            let per_second = calls_milli.div_ceil(1_000) + 1;
+            let max = (1_048_576 / (per_second * u64::from(m))).clamp(1, 20_000);
+            (Just((shards, m, calls_milli)), 1..=max, kinesis_stream())
+        })
+        .prop_map(|((shards, m, calls_milli), b, k)| {
+            let rpc = m * shards;
+            (
+                KinesisStream {
+                    shard_count: shards,
+                    partition_keys: PartitionKeys::Uniform,
+                    ..k
+                },
+                Source::DirectPut(DirectPut {
+                    name: "p0".into(),
+                    rate: Rate::Constant(f64::from(rpc) * calls_milli as f64 / 1000.0),
+                    records_per_call: rpc,
+                    record_bytes: SizeDist::Fixed(b),
+                    max_retries: 3,
+                    backoff: Backoff::default(),
+                    partition_key: None,
+                }),
+            )
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// K2-K6, T1, T12: with a Kinesis source whose calls go in shard lanes (each shard's
+    /// records of many calls held as one run, read and expired by cutting it), the report, the
+    /// per-minute metrics and the trace are those of every call split into pieces one by one.
+    /// On random scenarios (every destination, transforms, backups, faults on every target and
+    /// on the reads) and, one case in four, runs past the retention with reads stopped by a
+    /// `Kinesis` outage, so that unread records expire in the shards (K4).
+    #[test]
+    fn k2_shard_lanes_change_no_number(
+        base in scenarios(),
+        long in prop::bool::weighted(0.25),
+        short in lane_stream(false),
+        slow in lane_stream(true),
+        read_faults in prop::collection::vec(kinesis_fault(), 0..=2),
+        outage in (0u64..=3_600, 86_400u64..=93_600),
+        keep_lambda_runs in prop::bool::weighted(0.8),
+    ) {
+        let mut s = base;
+        let (k, source) = if long { slow } else { short };
+        s.sources = vec![source];
+        s.stream = StreamConfig { source: StreamSource::KinesisStream(k), quota: None, retention: None };
+        s.services.ingest.put_time = CallTime { base: SimDuration::ZERO, per_mib: SimDuration::ZERO };
+        s.faults.retain(|f| f.target() != Target::Ingest);
+        s.faults.extend(read_faults);
+        if long {
+            // Reads stop past the data stream's retention: unread records expire (K4).
+            if let StreamSource::KinesisStream(k) = &mut s.stream.source {
+                k.retention_period_hours = 24;
+            }
+            s.duration = secs(outage.1 + 3_600);
+            s.faults.push(Fault::Outage { target: Target::Kinesis, from: Some(secs(outage.0)), until: Some(secs(outage.1)) });
+        }
+        if keep_lambda_runs {
+            let l = &mut s.services.lambda;
+            (l.dropped, l.processing_failed, l.size_ratio) = (0.0, 0.0, 1.0);
+        }
+        round_trip(&s)?;
+        let opts = |no_trains| RunOptions { trace: true, metrics: true, no_trains, ..Default::default() };
+        let lanes = simulate(&s, &opts(false)).map_err(TestCaseError::fail)?;
+        let pieces = simulate(&s, &opts(true)).map_err(TestCaseError::fail)?;
+        prop_assert_eq!(Report::new(&lanes).to_json(), Report::new(&pieces).to_json());
+        let csv = |o: &firehose_sim::RunOutput| o.metrics.as_ref().map(|m| m.to_csv());
+        prop_assert_eq!(csv(&lanes), csv(&pieces));
+        prop_assert_eq!(format!("{:?}", lanes.trace), format!("{:?}", pieces.trace));
+        prop_assert_eq!(&lanes.latency_cdf, &pieces.latency_cdf);
+        prop_assert!(lanes.events <= pieces.events);
+    }
+}

@@ -7,7 +7,9 @@
 //! a range) is answered in O(1) or O(log) from the law, never by walking the calls.
 //!
 //! A run has at most one law (trains need a single producer, whose record ids are then
-//! contiguous). It is installed for the thread that runs the simulation ([`CallLaw::install`]),
+//! contiguous). With a Kinesis source the law has lanes, one per shard ([`CallLaw::lanes`]):
+//! a record's id is its shard's lane in the top bits and its rank among that shard's records
+//! below, so that a shard's records of many calls are one run of ids. It is installed for the thread that runs the simulation ([`CallLaw::install`]),
 //! so that a chunk, which stays four words, can find its records' ingest times when it is
 //! split; sweeps run each simulation wholly on one thread.
 
@@ -23,7 +25,12 @@ pub struct CallLaw {
     pub step: u64,
     /// Its denominator.
     pub denom: u64,
+    /// The bits of an id that count records within its lane (all of them without lanes).
+    pub lane_mask: u64,
 }
+
+/// Where a lane's number starts in an id: below it, 2^48 records a lane.
+pub const LANE_SHIFT: u32 = 48;
 
 thread_local! {
     static LAW: Cell<Option<CallLaw>> = const { Cell::new(None) };
@@ -39,6 +46,39 @@ impl Drop for Installed {
 }
 
 impl CallLaw {
+    /// The law of a producer sending `per_call` records a call, call `k` at
+    /// `floor(k * step / denom)` microseconds, its ids consecutive (no lanes).
+    pub fn new(per_call: u64, step: u64, denom: u64) -> Self {
+        CallLaw {
+            per_call,
+            step,
+            denom,
+            lane_mask: u64::MAX,
+        }
+    }
+
+    /// The same call times with a lane per shard, each call putting `per_lane` records in
+    /// every lane (K2: uniform keys, a call a multiple of the shards).
+    pub fn lanes(self, per_lane: u64) -> Self {
+        CallLaw {
+            per_call: per_lane,
+            lane_mask: (1 << LANE_SHIFT) - 1,
+            ..self
+        }
+    }
+
+    /// The id of the record of rank `local` in lane `lane`.
+    #[inline]
+    pub fn lane_id(lane: u64, local: u64) -> u64 {
+        (lane << LANE_SHIFT) | local
+    }
+
+    /// Record `id`'s rank within its lane (the id itself without lanes).
+    #[inline]
+    pub fn local(&self, id: u64) -> u64 {
+        id & self.lane_mask
+    }
+
     /// The time of call `k`.
     #[inline]
     pub fn time(&self, k: u64) -> SimTime {
@@ -55,7 +95,7 @@ impl CallLaw {
     /// The call that carries record `id`.
     #[inline]
     pub fn call_of(&self, id: u64) -> u64 {
-        id / self.per_call
+        self.local(id) / self.per_call
     }
 
     /// The time the call carrying record `id` was sent.
@@ -113,11 +153,7 @@ mod tests {
     use super::*;
 
     fn law(step: u64, denom: u64) -> CallLaw {
-        CallLaw {
-            per_call: 10,
-            step,
-            denom,
-        }
+        CallLaw::new(10, step, denom)
     }
 
     /// T1: the law gives `floor(k * step / denom)`, and `calls_before` counts exactly the

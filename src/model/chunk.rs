@@ -29,8 +29,9 @@ const SETTLED: u8 = 2;
 /// back pressure (K5), not for the ledger.
 const IN_S3: u8 = 4;
 /// A call train: the records were sent by the run's one constant-rate producer in several
-/// calls, each record ingested when the call that carried it was sent ([`CallLaw`]);
-/// `ingest` is the first record's.
+/// calls, each record ingested when the call that carried it was sent ([`CallLaw`]; with a
+/// Kinesis source, one shard's records of those calls, in its lane of ids); `ingest` is the
+/// first record's.
 const TRAIN: u8 = 8;
 
 impl Chunk {
@@ -94,7 +95,7 @@ impl Chunk {
     pub fn split_ingested_before(&mut self, t: SimTime) -> Option<Chunk> {
         let law = self.law()?;
         let first_after = law.calls_before(t).saturating_mul(law.per_call);
-        let k = first_after.checked_sub(self.first_id)?;
+        let k = first_after.checked_sub(law.local(self.first_id))?;
         (k > 0 && k < u64::from(self.count)).then(|| self.split_front(k as u32))
     }
 

@@ -239,11 +239,14 @@ pub fn simulate(scenario: &Scenario, opts: &RunOptions) -> Result<RunOutput, Str
             .push(SimTime(60_000_000), Event::MinuteEnd(0));
     }
     // Call trains (T1): the law stays installed until the run's output is built.
-    let _law = match &mut source {
-        Source::DirectPut(s) if !opts.no_trains && trains_apply(&scenario, opts) => {
-            s.allow_trains().map(|law| law.install())
+    let _law = if !opts.no_trains && trains_apply(&scenario, opts) {
+        match &mut source {
+            Source::DirectPut(s) => s.allow_trains(),
+            Source::Kinesis(s) => s.allow_trains(),
         }
-        _ => None,
+        .map(|law| law.install())
+    } else {
+        None
     };
     source.start(&mut stages.ctx);
     let stopped = run(&mut source, &mut stages, &scenario);

@@ -192,6 +192,8 @@ impl DurationHistogram {
             return;
         }
         let per_call = law.per_call;
+        // Within its lane (a Kinesis shard's), the run's ids are consecutive.
+        let first_id = law.local(first_id);
         let last = first_id + count - 1;
         let (a, b) = (law.call_of(first_id), law.call_of(last));
         let age = |k: u64| now.since(law.time(k));
@@ -699,7 +701,7 @@ mod tests {
 
     /// A call train's ages go into the same buckets, with the same sum and maximum, as one
     /// record per call would (T1, T7), for laws with and without a remainder, and trains cut
-    /// mid-call at both ends.
+    /// mid-call at both ends, and within a shard's lane (K2) as in the first.
     #[test]
     fn t7_a_train_records_as_its_calls_would() {
         for (step, denom, now) in [
@@ -707,29 +709,30 @@ mod tests {
             (1_000_000, 3, 5_000_000_000),
             (7_000_003, 13, 400_000_000_000),
         ] {
-            let law = CallLaw {
-                per_call: 7,
-                step,
-                denom,
-            };
-            for (first, count) in [(0u64, 7u64), (3, 2), (5, 900), (14, 70_000)] {
-                let mut bulk = DurationHistogram::default();
-                bulk.record_calls(SimTime(now), &law, first, count);
-                let mut one = DurationHistogram::default();
-                for id in first..first + count {
-                    one.record(SimTime(now).since(law.time_of_id(id)), 1);
+            for (law, lane) in [
+                (CallLaw::new(7, step, denom), 0),
+                (CallLaw::new(700, step, denom).lanes(7), 99),
+            ] {
+                for (local, count) in [(0u64, 7u64), (3, 2), (5, 900), (14, 70_000)] {
+                    let first = CallLaw::lane_id(lane, local);
+                    let mut bulk = DurationHistogram::default();
+                    bulk.record_calls(SimTime(now), &law, first, count);
+                    let mut one = DurationHistogram::default();
+                    for id in first..first + count {
+                        one.record(SimTime(now).since(law.time_of_id(id)), 1);
+                    }
+                    let trim = |c: &[u64]| c.iter().rposition(|&x| x > 0).map_or(0, |p| p + 1);
+                    assert_eq!(
+                        bulk.counts[..trim(&bulk.counts)],
+                        one.counts[..trim(&one.counts)]
+                    );
+                    assert_eq!(
+                        (bulk.len, bulk.sum_us, bulk.max_us),
+                        (one.len, one.sum_us, one.max_us),
+                        "{step}/{denom} {first}+{count}"
+                    );
+                    assert_eq!(bulk.summary(), one.summary());
                 }
-                let trim = |c: &[u64]| c.iter().rposition(|&x| x > 0).map_or(0, |p| p + 1);
-                assert_eq!(
-                    bulk.counts[..trim(&bulk.counts)],
-                    one.counts[..trim(&one.counts)]
-                );
-                assert_eq!(
-                    (bulk.len, bulk.sum_us, bulk.max_us),
-                    (one.len, one.sum_us, one.max_us),
-                    "{step}/{denom} {first}+{count}"
-                );
-                assert_eq!(bulk.summary(), one.summary());
             }
         }
     }

@@ -7,12 +7,19 @@
 //! Cost: a first-try call is split over the shards it touches, `min(records, shards)` pieces
 //! (and, with a hot key, one step per hot record); a read is one step per piece it takes. Work
 //! grows with calls and shards x seconds, never with records of uniform keys.
+//!
+//! With call trains ([`KinesisSource::allow_trains`]: one constant-rate producer whose calls
+//! spread evenly over the shards and never meet a refusal) a shard's records get ids of their
+//! own lane ([`CallLaw::lanes`]), so that everything a shard holds unread is one run, however
+//! many calls wrote it: the calls up to the next event go in one step of O(shards), a read is
+//! O(1) a shard, and memory stays flat while a backlog builds in the shards (K5).
 
 use super::Intake;
 use super::Producers;
 use super::partition::Spread;
 use super::quota::{Window, scaled, window_start};
 use crate::engine::time::MICROS_PER_SEC;
+use crate::engine::train::CallLaw;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::Focus;
 use crate::model::chunk::Chunk;
@@ -104,6 +111,35 @@ struct Shard {
     newest_read: Option<SimTime>,
 }
 
+impl Shard {
+    /// Adds records written now behind the others; a call train that continues the last run
+    /// of its lane joins it.
+    fn push(&mut self, c: Chunk) {
+        if let Some(back) = self.unread.back_mut()
+            && back.is_train()
+            && c.is_train()
+            && back.first_id + u64::from(back.count) == c.first_id
+            && let Some(count) = back.count.checked_add(c.count)
+        {
+            back.count = count;
+            back.bytes += c.bytes;
+            return;
+        }
+        self.unread.push_back(c);
+    }
+}
+
+/// How a run's first-try calls go as trains (see [`KinesisSource::allow_trains`]).
+#[derive(Clone, Copy)]
+struct Lanes {
+    /// The producer's law: its call times, and its record ids as the producers number them.
+    law: CallLaw,
+    /// Records each call puts in every shard.
+    per_shard: u64,
+    /// Bytes of a record.
+    record_bytes: u64,
+}
+
 /// The producers and the data stream.
 pub(crate) struct KinesisSource {
     producers: Producers,
@@ -121,6 +157,8 @@ pub(crate) struct KinesisSource {
     /// settled too): less the ledger's settled bytes, what Firehose holds unsettled (K5).
     taken_bytes: i64,
     report: KinesisReport,
+    /// When first-try calls go as trains, in lanes.
+    trains: Option<Lanes>,
 }
 
 impl KinesisSource {
@@ -149,7 +187,45 @@ impl KinesisSource {
             retention: scenario.stream.retention_window(),
             taken_bytes: 0,
             report: KinesisReport::default(),
+            trains: None,
         }
+    }
+
+    /// Lets the first-try calls go as trains, with a lane of record ids per shard, when the
+    /// run qualified for trains (see `model::pipeline`) and every call is alike and accepted
+    /// whole: one constant-rate producer of fixed-size records, uniform keys (K2), a call a
+    /// multiple of the shard count (each shard gets the same share of every call), no
+    /// `Ingest` fault, and no one-second window in which the calls could pass a shard's write
+    /// capacity (K2), so that no record is ever refused or resent. Returns the law of a
+    /// lane's ids and times.
+    pub(crate) fn allow_trains(&mut self) -> Option<CallLaw> {
+        if !self.keys.is_uniform() || !self.put_faults.is_empty() {
+            return None;
+        }
+        let p = self.producers.only()?;
+        let law = p.law()?;
+        let call_bytes = p.fixed_call_bytes()?;
+        let shards = self.shards.len() as u64;
+        if !law.per_call.is_multiple_of(shards) || !call_bytes.is_multiple_of(law.per_call) {
+            return None;
+        }
+        let (per_shard, record_bytes) = (law.per_call / shards, call_bytes / law.per_call);
+        // At most this many calls start in any one-second window.
+        let most = u64::try_from(
+            (u128::from(MICROS_PER_SEC) * u128::from(law.denom)).div_ceil(u128::from(law.step)),
+        )
+        .ok()?
+        .checked_add(1)?;
+        let records = most.checked_mul(per_shard)?;
+        if records > SHARD_RECORDS_PER_SECOND || records.checked_mul(record_bytes)? > MIB {
+            return None;
+        }
+        self.trains = Some(Lanes {
+            law,
+            per_shard,
+            record_bytes,
+        });
+        Some(law.lanes(per_shard))
     }
 
     /// Schedules every producer's first call, the first reads and the first lag sample.
@@ -167,7 +243,10 @@ impl KinesisSource {
     /// Handles one of the source's events.
     pub(crate) fn handle(&mut self, e: KinesisEvent, intake: &mut impl Intake) {
         match e {
-            KinesisEvent::Produce(p) => self.produce(p, intake),
+            KinesisEvent::Produce(p) => match self.trains {
+                Some(lanes) => self.produce_trains(p, lanes, intake),
+                None => self.produce(p, intake),
+            },
             KinesisEvent::Resend {
                 p,
                 attempt,
@@ -213,6 +292,58 @@ impl KinesisSource {
                 });
             }
             self.put(p, 0, now, pieces, ctx);
+            let next = self.producers.next_call(p);
+            if !super::go_on_inline(next, intake.ctx(), || ev(KinesisEvent::Produce(p))) {
+                return;
+            }
+        }
+    }
+
+    /// First-try calls of producer `p` as trains (see [`Self::allow_trains`]): the calls from
+    /// the one due now up to the next event or the end, in one step. Each shard's records of
+    /// them join its lane's run, each keeping its call's time as its arrival (K4); they count
+    /// as that many calls. Nothing is refused (the trains' conditions), so nothing is resent.
+    fn produce_trains(&mut self, p: usize, lanes: Lanes, intake: &mut impl Intake) {
+        let law = lanes.law;
+        loop {
+            let ctx = intake.ctx();
+            let now = ctx.now;
+            let first = law.call_of(self.producers.next_record());
+            let mut limit = ctx.end;
+            if let Some(t) = ctx.queue.peek_time() {
+                limit = limit.min(t);
+            }
+            let n = law
+                .calls_before(limit)
+                .saturating_sub(first)
+                .clamp(1, u64::from(u32::MAX) / law.per_call);
+            let records = n * law.per_call;
+            let all = self.producers.first_try_train(
+                p,
+                n as u32,
+                records * lanes.record_bytes,
+                now,
+                &mut ctx.ledger,
+            );
+            ctx.ledger.ingested(&all, now, now, false);
+            let last = law.time(first + n - 1);
+            let (local, count) = (first * lanes.per_shard, n * lanes.per_shard);
+            for (s, shard) in self.shards.iter_mut().enumerate() {
+                let c = Chunk::new(
+                    CallLaw::lane_id(s as u64, local),
+                    count as u32,
+                    count * lanes.record_bytes,
+                    now,
+                )
+                .from_source(p as u16)
+                .as_train();
+                shard.push(c);
+                shard.newest_written = Some(last);
+            }
+            self.report.put_records_calls += n;
+            self.report.records_written += records;
+            ctx.now = last;
+            self.producers.skip_calls(p, n - 1);
             let next = self.producers.next_call(p);
             if !super::go_on_inline(next, intake.ctx(), || ev(KinesisEvent::Produce(p))) {
                 return;
@@ -315,7 +446,7 @@ impl KinesisSource {
             ctx.ledger.ingested(&c, first_try, now, attempt > 0);
             self.report.records_written += u64::from(c.count);
             let shard = &mut self.shards[piece.shard as usize];
-            shard.unread.push_back(c);
+            shard.push(c);
             shard.newest_written = Some(now);
         }
         if refused.is_empty() {
@@ -356,10 +487,21 @@ impl KinesisSource {
             if due > t || (due == t && !at_t) {
                 break;
             }
-            ledger.expired(c, due);
-            self.report.expired_unread += u64::from(c.count);
-            self.taken_bytes += c.bytes as i64;
-            shard.unread.pop_front();
+            // Of a call train, the records that arrived before `young` (`t` is at least
+            // `due`, so at least the retention).
+            let young = SimTime(t.0 - retention.0 + u64::from(at_t));
+            let mut old = match c.split_ingested_before(young) {
+                Some(front) => front,
+                None => {
+                    let whole = *c;
+                    shard.unread.pop_front();
+                    whole
+                }
+            };
+            let due = old.ingest + retention;
+            ledger.expired(&mut old, due);
+            self.report.expired_unread += u64::from(old.count);
+            self.taken_bytes += old.bytes as i64;
         }
     }
 
@@ -400,8 +542,14 @@ impl KinesisSource {
                 if c.ingest >= now {
                     break;
                 }
-                let (front, rest) = window.take(c);
                 shard.unread.pop_front();
+                // Of a call train, only the records that arrived before now.
+                let mut c = c;
+                if let Some(before) = c.split_ingested_before(now) {
+                    shard.unread.push_front(c);
+                    c = before;
+                }
+                let (front, rest) = window.take(c);
                 if let Some(rest) = rest {
                     shard.unread.push_front(rest);
                 }
@@ -410,7 +558,7 @@ impl KinesisSource {
                 };
                 read.0 += u64::from(front.count);
                 read.1 += front.bytes;
-                shard.newest_read = Some(front.ingest);
+                shard.newest_read = Some(front.newest_ingest());
                 unit.push(front);
             }
             if unit.is_empty() && shard.unread.front().is_some_and(|c| c.ingest < now) {
@@ -471,13 +619,19 @@ impl KinesisSource {
 
     /// The arrival of the oldest unread record that has not expired by `now`.
     pub(crate) fn oldest_pending(&self, now: SimTime) -> Option<SimTime> {
+        // Records that arrived before `young` have expired (at least the retention old).
+        let young = SimTime((now.0 + 1).saturating_sub(self.retention.0));
         self.shards
             .iter()
             .filter_map(|s| {
-                s.unread
-                    .iter()
-                    .map(|c| c.ingest)
-                    .find(|&t| t + self.retention > now)
+                s.unread.iter().find_map(|c| {
+                    let mut c = *c;
+                    if c.split_ingested_before(young).is_some() || c.ingest >= young {
+                        Some(c.ingest)
+                    } else {
+                        None
+                    }
+                })
             })
             .min()
     }

@@ -35,6 +35,11 @@ impl Spread {
         }
     }
 
+    /// True for uniform partition keys (no hot key).
+    pub(crate) fn is_uniform(&self) -> bool {
+        self.hot.is_none()
+    }
+
     /// The shard record id `k` goes to (K2).
     fn shard_of(&self, k: u64) -> u64 {
         if let Some((num, den)) = self.hot

@@ -71,11 +71,11 @@ impl Arrivals {
         match *self {
             Arrivals::Constant {
                 whole, frac, denom, ..
-            } => Some(CallLaw {
-                per_call: u64::from(per_call),
-                step: whole * denom + frac,
+            } => Some(CallLaw::new(
+                u64::from(per_call),
+                whole * denom + frac,
                 denom,
-            }),
+            )),
             _ => None,
         }
     }
