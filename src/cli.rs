@@ -134,6 +134,9 @@ pub enum Command {
         /// folder, as NAME.counterexample.ron).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace the --out file if it exists (without it, an existing file is an error).
+        #[arg(long)]
+        force: bool,
     },
     /// Check every combination of some settings against a property under the scenario's
     /// fault space, cost each, and name the cheapest that holds.

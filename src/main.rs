@@ -95,8 +95,17 @@ fn main() -> ExitCode {
             scenario: path,
             search,
             out,
+            force,
         } => {
+            if let Some(o) = out.as_ref().filter(|o| o.is_file() && !force) {
+                say!(
+                    "error: --out {}: the file exists: give --force to replace it, or another --out",
+                    o.display()
+                );
+                return ExitCode::from(BAD_INPUT);
+            }
             let seed = search.seed;
+            let flag = search.property.is_some();
             let check = match with_search(&path, search) {
                 Ok(s) => s,
                 Err(code) => return code,
@@ -107,7 +116,7 @@ fn main() -> ExitCode {
                     .file_name()
                     .map_or_else(|| "counterexample.ron".into(), |n| n.to_owned()),
             );
-            run_check(&check, &path, seed, out.unwrap_or(default_out))
+            run_check(&check, (&path, flag), seed, out.unwrap_or(default_out))
         }
         Command::Advise {
             scenario: path,
@@ -118,8 +127,9 @@ fn main() -> ExitCode {
             out,
         } => {
             let seed = search.seed;
+            let flag = search.property.is_some();
             match with_search(&path, search) {
-                Ok(s) => advise(&s, &path, &vary, seed, jobs, format, out.as_deref()),
+                Ok(s) => advise(&s, (&path, flag), &vary, seed, jobs, format, out.as_deref()),
                 Err(code) => code,
             }
         }
@@ -300,6 +310,10 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
     use firehose_sim::study::sweep::{self, SweepError};
     use std::io::IsTerminal;
     let started = Instant::now();
+    if let Err(e) = firehose_sim::study::check_jobs(jobs) {
+        say!("error: {e}");
+        return ExitCode::from(BAD_INPUT);
+    }
     let (sw, base, _) = match sweep::load(path) {
         Ok(l) => l,
         Err(e) => {
@@ -313,9 +327,9 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
             say!("{e}");
             return ExitCode::from(VIOLATION);
         }
-        // A bad point or output: the sweep file names where it is.
+        // A bad point or output: the message names the sweep file's line and column.
         Err(SweepError::Invalid(m)) => {
-            say!("error: {}: {m}", path.display());
+            say!("error: {m}");
             return ExitCode::from(BAD_INPUT);
         }
         Err(e) => {
@@ -407,10 +421,51 @@ fn with_search(path: &Path, search: cli::Search) -> Result<scenario::Scenario, E
     Ok(check)
 }
 
+/// Where a property came from: the scenario file, and whether `--property` gave it (else the
+/// file's `check.property`).
+type PropertySource<'a> = (&'a Path, bool);
+
+/// Says what is wrong with property `text` (`e` starts with its column): at `--property`, or at
+/// the file, line and column of the `check.property` text; a long property is shortened.
+fn property_error((path, flag): PropertySource, text: &str, e: &str) {
+    let (col, why) = e
+        .strip_prefix("column ")
+        .and_then(|r| r.split_once(": "))
+        .and_then(|(n, why)| Some((n.parse::<usize>().ok()?, why)))
+        .unwrap_or((1, e));
+    let shown: String = if text.chars().count() > 80 {
+        format!("{}...", text.chars().take(77).collect::<String>())
+    } else {
+        text.to_string()
+    };
+    if flag {
+        say!("error: --property \"{shown}\": column {col}: {why}");
+        return;
+    }
+    // The column within the file's string: after its opening quote.
+    let place = std::fs::read_to_string(path).ok().and_then(|src| {
+        let at = scenario::locate::Locator::new(&src)
+            .find("check.property")?
+            .start;
+        let (line, c) = scenario::locate::line_col(&src, at);
+        Some(format!("{line}:{}", c + col))
+    });
+    match place {
+        Some(place) => say!(
+            "error: {}:{place}: check.property \"{shown}\": {why}",
+            path.display()
+        ),
+        None => say!(
+            "error: {}: check.property \"{shown}\": column {col}: {why}",
+            path.display()
+        ),
+    }
+}
+
 /// The property of a merged `check` section, parsed; exit 2 with a message when missing or bad.
 fn property_of(
     s: &scenario::Scenario,
-    path: &Path,
+    (path, flag): PropertySource,
 ) -> Result<(String, firehose_sim::study::check::Property), ExitCode> {
     let Some(text) = s.check.as_ref().and_then(|c| c.property.clone()) else {
         say!(
@@ -422,7 +477,7 @@ fn property_of(
     match firehose_sim::study::check::Property::parse(&text) {
         Ok(p) => Ok((text, p)),
         Err(e) => {
-            say!("error: --property \"{text}\": {e}");
+            property_error((path, flag), &text, &e);
             Err(ExitCode::from(BAD_INPUT))
         }
     }
@@ -431,7 +486,7 @@ fn property_of(
 #[allow(clippy::too_many_arguments)]
 fn advise(
     s: &scenario::Scenario,
-    path: &Path,
+    source: PropertySource,
     vary: &[String],
     seed: Option<u64>,
     jobs: usize,
@@ -439,7 +494,12 @@ fn advise(
     out: Option<&Path>,
 ) -> ExitCode {
     use firehose_sim::study::advise;
-    let (text, property) = match property_of(s, path) {
+    let path = source.0;
+    if let Err(e) = firehose_sim::study::check_jobs(jobs) {
+        say!("error: {e}");
+        return ExitCode::from(BAD_INPUT);
+    }
+    let (text, property) = match property_of(s, source) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -475,7 +535,7 @@ fn advise(
     let advice = match advise::run(s, &axes, &property, cases, seed, jobs, true) {
         Ok(a) => a,
         Err(e) if e.starts_with("column") => {
-            say!("error: --property \"{text}\": {e}");
+            property_error(source, &text, &e);
             return ExitCode::from(BAD_INPUT);
         }
         Err(e)
@@ -520,14 +580,15 @@ fn advise(
 
 fn run_check(
     s: &scenario::Scenario,
-    path: &Path,
+    source: PropertySource,
     seed: Option<u64>,
     out: std::path::PathBuf,
 ) -> ExitCode {
     use firehose_sim::study::check;
     use firehose_sim::testing::FaultSpace;
     let c = s.check.clone().unwrap_or_default();
-    let (text, property) = match property_of(s, path) {
+    let path = source.0;
+    let (text, property) = match property_of(s, source) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -541,7 +602,7 @@ fn run_check(
     let outcome = match outcome {
         Ok(o) => o,
         Err(e) if e.starts_with("column") => {
-            say!("error: --property \"{text}\": {e}");
+            property_error(source, &text, &e);
             return ExitCode::from(BAD_INPUT);
         }
         Err(e) => {

@@ -109,7 +109,7 @@ pub fn fault_schedules(space: &FaultSpace) -> BoxedStrategy<Vec<Fault>> {
         .targets
         .iter()
         .copied()
-        .filter(|t| matches!(t, Target::Ingest | Target::Lambda | Target::Kinesis))
+        .filter(|t| FaultKind::Throttle.applies_to(*t, false))
         .collect();
     let mut kinds = space.kinds.clone();
     kinds.sort();
@@ -148,11 +148,7 @@ pub fn fault_schedules(space: &FaultSpace) -> BoxedStrategy<Vec<Fault>> {
                         from.map_or(0, |f| f.0 / 1_000_000) + len,
                     ));
                     let probability = f64::from(milli) / 1000.0;
-                    let invalid = match (kind, target) {
-                        (FaultKind::Slow | FaultKind::AckLost, Target::Kinesis) => true,
-                        (FaultKind::AckLost, Target::Ingest) => kinesis,
-                        _ => false,
-                    };
+                    let invalid = kind != FaultKind::Throttle && !kind.applies_to(target, kinesis);
                     let kind = if invalid { FaultKind::Errors } else { kind };
                     match kind {
                         FaultKind::Outage => Fault::Outage {

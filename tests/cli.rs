@@ -377,7 +377,7 @@ fn sweep_and_gallery_errors_name_the_place_and_leave_nothing_half_written() {
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains(
-            "error: sw.ron: axis 2 value 3h: `faults[1].until`: index 1 is out of range (the list has 0)"
+            "error: sw.ron:1:123: axis 2 value 3h: `faults[1].until`: index 1 is out of range (the list has 0)"
         ),
         "{}",
         stderr(&o)

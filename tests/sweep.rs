@@ -16,6 +16,7 @@ fn axis(field: &str, values: &[ron::Value]) -> Axis {
     Axis {
         field: field.into(),
         values: values.to_vec(),
+        range: false,
     }
 }
 

@@ -30,6 +30,9 @@ fn secs(s: f64) -> String {
 
 /// One sentence on what happened to the data.
 fn verdict(r: &RecordCounts, p99: f64) -> String {
+    if r.produced == 0 {
+        return "The run produced no records: no producer made a call before the end (see the sources' rates and the duration).".into();
+    }
     let lost = if r.lost == 0 {
         "Nothing lost".to_string()
     } else {

@@ -176,6 +176,32 @@ pub enum FaultKind {
     Throttle,
 }
 
+impl FaultKind {
+    /// Every kind, in the order `check` lists them.
+    pub const ALL: [FaultKind; 5] = [
+        FaultKind::Outage,
+        FaultKind::Errors,
+        FaultKind::Slow,
+        FaultKind::AckLost,
+        FaultKind::Throttle,
+    ];
+
+    /// Whether a fault of this kind can act on `target` (X1): `Throttle` lowers a quota, a
+    /// concurrency or a read capacity (only `Ingest`, `Lambda` and `Kinesis`); `GetRecords`
+    /// takes no time and acknowledges nothing (no `Slow` or `AckLost` on `Kinesis`, K3); and
+    /// `AckLost` on `Ingest` is not modelled with a Kinesis source (`kinesis_source`).
+    pub fn applies_to(self, target: Target, kinesis_source: bool) -> bool {
+        match (self, target) {
+            (FaultKind::Throttle, t) => {
+                matches!(t, Target::Ingest | Target::Lambda | Target::Kinesis)
+            }
+            (FaultKind::Slow | FaultKind::AckLost, Target::Kinesis) => false,
+            (FaultKind::AckLost, Target::Ingest) => !kinesis_source,
+            _ => true,
+        }
+    }
+}
+
 impl std::str::FromStr for FaultKind {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {

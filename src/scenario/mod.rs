@@ -392,6 +392,25 @@ fn hint_for(text: &str, at: usize, message: String) -> String {
         }
     }
     let before = text.get(..at).unwrap_or(text);
+    if message.contains("Integer is out of bounds") {
+        // The field and the whole-number range its type has (a minus sign is before `at`).
+        let (before, sign) = match before.strip_suffix('-') {
+            Some(b) => (b, "-"),
+            None => (before, ""),
+        };
+        let field = word_before(before);
+        let digits: String = text
+            .get(at..)
+            .unwrap_or("")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '-' || *c == '_')
+            .collect();
+        let max = match field.as_str() {
+            "seed" | "bytes" | "records" | "requests" | "max_request_bytes" => u64::MAX,
+            _ => u64::from(u32::MAX),
+        };
+        return format!("`{field}`: {sign}{digits} is out of range: allowed 0 to {max}");
+    }
     if message.contains("Expected opening `(`") {
         let word = word_before(before);
         if word.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {

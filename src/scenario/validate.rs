@@ -377,6 +377,52 @@ impl Checker {
         }
     }
 
+    /// A `check` search must have at least one fault it can generate: a target of the
+    /// scenario and a kind that can act on it (X1). An empty or inapplicable space would pass
+    /// by testing nothing, so it is an error that lists the pairs this scenario allows.
+    fn fault_space(&mut self, ch: &crate::scenario::CheckSpace, present: &[Target], kinesis: bool) {
+        let targets = ch.targets.clone().unwrap_or_else(|| present.to_vec());
+        let kinds = ch.kinds.clone().unwrap_or_else(|| FaultKind::ALL.to_vec());
+        let applies = |t: &Target, k: &FaultKind| present.contains(t) && k.applies_to(*t, kinesis);
+        if targets.iter().any(|t| kinds.iter().any(|k| applies(t, k))) {
+            return;
+        }
+        let possible: Vec<String> = present
+            .iter()
+            .map(|t| {
+                let ks: Vec<String> = FaultKind::ALL
+                    .iter()
+                    .filter(|k| applies(t, k))
+                    .map(|k| format!("{k:?}"))
+                    .collect();
+                format!("{t:?} ({})", ks.join(", "))
+            })
+            .collect();
+        let possible = format!("possible here: {}", possible.join("; "));
+        let (field, why) = if targets.is_empty() {
+            (
+                "check.targets",
+                "an empty list: the search would try no fault".to_string(),
+            )
+        } else if kinds.is_empty() {
+            (
+                "check.kinds",
+                "an empty list: the search would try no fault".to_string(),
+            )
+        } else {
+            let names = |v: Vec<String>| v.join(", ");
+            (
+                "check.kinds",
+                format!(
+                    "no fault of kinds {} can act on targets {}: the search would try none",
+                    names(kinds.iter().map(|k| format!("{k:?}")).collect()),
+                    names(targets.iter().map(|t| format!("{t:?}")).collect()),
+                ),
+            )
+        };
+        self.fail(field, format!("{why}; {possible}"));
+    }
+
     fn fault(&mut self, i: usize, f: &Fault, present: &[Target]) {
         let base = format!("faults[{i}]");
         let target = f.target();
@@ -831,6 +877,7 @@ pub(super) fn validate(s: &Scenario) -> Vec<Invalid> {
                 );
             }
         }
+        c.fault_space(ch, &present, kinesis.is_some());
     }
     if s.faults.len() > 256 {
         c.fail(

@@ -43,6 +43,7 @@ pub fn parse_vary(text: &str) -> Result<Axis, String> {
     Ok(Axis {
         field: path.to_string(),
         values,
+        range: false,
     })
 }
 

@@ -145,10 +145,18 @@ fn duration_secs(s: &str, col: usize) -> Result<f64, String> {
         .map_err(|e| format!("column {col}: `{s}` is neither a number nor a duration ({e})"))
 }
 
+/// The longest property, in characters: a property is a few comparisons, and every step on
+/// it (parse, check, evaluate) stays shallow and fast within this.
+pub const MAX_PROPERTY_CHARS: usize = 4_096;
+/// The deepest nesting of parentheses in a property.
+pub const MAX_PROPERTY_DEPTH: usize = 32;
+
 struct Parser {
     toks: Vec<(Tok, usize)>,
     pos: usize,
     end_col: usize,
+    /// Parentheses open at the current token.
+    depth: usize,
 }
 
 impl Parser {
@@ -178,8 +186,16 @@ impl Parser {
         let col = self.col();
         match self.toks.get(self.pos).cloned() {
             Some((Tok::Open, _)) => {
+                self.depth += 1;
+                if self.depth > MAX_PROPERTY_DEPTH {
+                    return Err(format!(
+                        "column {col}: parentheses nested {} deep: allowed at most {MAX_PROPERTY_DEPTH}",
+                        self.depth
+                    ));
+                }
                 self.pos += 1;
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Tok::Close) {
                     return Err(format!("column {}: expected `)`", self.col()));
                 }
@@ -246,13 +262,22 @@ impl Parser {
 
 impl Property {
     /// Parses a property or a named shortcut (`no-loss`, `no-skip`, `no-duplicates`,
-    /// `no-discard`).
+    /// `no-discard`): at most [`MAX_PROPERTY_CHARS`] characters and [`MAX_PROPERTY_DEPTH`]
+    /// levels of parentheses, so that no step on it recurses deeply.
     pub fn parse(text: &str) -> Result<Property, String> {
+        let chars = text.chars().count();
+        if chars > MAX_PROPERTY_CHARS {
+            return Err(format!(
+                "column {}: the property is {chars} characters long: allowed at most {MAX_PROPERTY_CHARS}",
+                MAX_PROPERTY_CHARS + 1
+            ));
+        }
         let toks = tokens(text)?;
         let mut p = Parser {
             toks,
             pos: 0,
-            end_col: text.chars().count() + 1,
+            end_col: chars + 1,
+            depth: 0,
         };
         let prop = p.or()?;
         if p.pos < p.toks.len() {

@@ -22,6 +22,21 @@ pub mod fields;
 pub mod gallery;
 pub mod sweep;
 
+/// The most threads `--jobs` may ask for, per core of the machine.
+pub const MAX_JOBS_PER_CORE: usize = 8;
+
+/// Checks a `--jobs` count: 0 (one thread per core) up to [`MAX_JOBS_PER_CORE`] per core.
+pub fn check_jobs(jobs: usize) -> Result<(), String> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let max = MAX_JOBS_PER_CORE * cores;
+    if jobs > max {
+        return Err(format!(
+            "--jobs {jobs}: allowed 0 (one thread per core) to {max} ({MAX_JOBS_PER_CORE} per core, {cores} cores here)"
+        ));
+    }
+    Ok(())
+}
+
 /// Runs `work` on a pool of `jobs` threads (0: one per core), with a progress bar of
 /// `steps` steps on stderr when `progress`, cleared at the end. A pool that cannot start is
 /// an error that says so.

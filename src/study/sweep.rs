@@ -12,6 +12,11 @@ use serde::Deserialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+/// The most values one axis may have (a list, or what a `Range` gives).
+pub const MAX_AXIS_VALUES: usize = 10_000;
+/// The most runs (points x seeds) one sweep may make.
+pub const MAX_RUNS: u64 = 100_000;
+
 /// A sweep file (RON).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, rename = "Sweep")]
@@ -30,10 +35,34 @@ pub struct SweepFile {
     /// Charts wanted: `"lines"` and `"heatmap"` (default both; a heatmap needs two axes).
     #[serde(default)]
     pub plots: Option<Vec<String>>,
+    /// Where the file's parts are, to name them in errors (set by [`load`]).
+    #[serde(skip)]
+    pub places: Places,
 }
 
 fn default_seeds() -> u32 {
     3
+}
+
+/// The sweep file's name and text, to give `file:line:col` of a field path in errors.
+#[derive(Debug, Clone, Default)]
+pub struct Places {
+    file: String,
+    text: String,
+}
+
+impl Places {
+    /// `file:line:col` of field path `path` of the sweep file (or of its nearest enclosing
+    /// part that was written), or the file alone.
+    pub fn at(&self, path: &str) -> String {
+        match crate::scenario::locate::Locator::new(&self.text).find(path) {
+            Some(r) => {
+                let (line, col) = crate::scenario::locate::line_col(&self.text, r.start);
+                format!("{}:{line}:{col}", self.file)
+            }
+            None => self.file.clone(),
+        }
+    }
 }
 
 /// One axis: a field path into the scenario and its values.
@@ -43,8 +72,77 @@ pub struct Axis {
     /// A path such as `destination.retry_options.duration_in_seconds` or `faults[0].until`.
     pub field: String,
     /// The values: numbers, strings (durations such as `"2h"`, enum names such as
-    /// `"OneHour"`), or `Range(from, to, step)`.
+    /// `"OneHour"`), or `Range(from, to, step)` instead of the list.
+    #[serde(deserialize_with = "axis_values")]
     pub values: Vec<ron::Value>,
+    /// Set when the values were written as a `Range` (errors then name the range).
+    #[serde(skip)]
+    pub range: bool,
+}
+
+/// An axis's values as written: a list, or `Range(from, to, step)` (a named tuple, which RON
+/// hands to an untagged enum as a one-key map).
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Written {
+    List(Vec<ron::Value>),
+    Range {
+        #[serde(rename = "Range")]
+        range: Vec<f64>,
+    },
+}
+
+fn axis_values<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<ron::Value>, D::Error> {
+    use serde::de::Error;
+    let written = Written::deserialize(d).map_err(|_| {
+        D::Error::custom(
+            "values: expected a list such as [1, 5, 32] or [\"1h\", \"2h\"], or Range(from, to, step)",
+        )
+    })?;
+    let values = match written {
+        Written::List(v) => v,
+        Written::Range { range } => range_values(&range).map_err(D::Error::custom)?,
+    };
+    if values.len() > MAX_AXIS_VALUES {
+        return Err(D::Error::custom(format!(
+            "values: {} values: allowed at most {MAX_AXIS_VALUES} per axis",
+            values.len()
+        )));
+    }
+    Ok(values)
+}
+
+/// The values of `Range(from, to, step)`: from, from + step, ... up to `to` (within a
+/// rounding of the step), at most [`MAX_AXIS_VALUES`].
+fn range_values(r: &[f64]) -> Result<Vec<ron::Value>, String> {
+    let written: Vec<String> = r.iter().map(|v| format!("{v}")).collect();
+    let written = format!("Range({})", written.join(", "));
+    let [from, to, step] = r[..] else {
+        return Err(format!("{written} needs three numbers: from, to, step"));
+    };
+    if !(from.is_finite() && to.is_finite() && step.is_finite()) || step <= 0.0 || to < from {
+        return Err(format!(
+            "{written}: needs finite numbers, a step above 0 and `to` at least `from`"
+        ));
+    }
+    let count = ((to - from) / step + 1e-9).floor() + 1.0;
+    if count > MAX_AXIS_VALUES as f64 {
+        return Err(format!(
+            "{written} gives {count} values: allowed at most {MAX_AXIS_VALUES} per axis"
+        ));
+    }
+    (0..count as usize)
+        .map(|k| {
+            let v = from + k as f64 * step;
+            // Written as a number literal and read as one, as if the list were in the file.
+            let text = if v == v.trunc() && v.abs() < 9e15 {
+                format!("{}", v as i64)
+            } else {
+                format!("{v}")
+            };
+            ron::from_str::<ron::Value>(&text).map_err(|e| format!("{written}: {e}"))
+        })
+        .collect()
 }
 
 /// Why a sweep could not run.
@@ -52,7 +150,7 @@ pub struct Axis {
 pub enum SweepError {
     /// The sweep file or its scenario is malformed.
     Scenario(ScenarioError),
-    /// A bad axis, value or output, named precisely.
+    /// A bad axis, value or output, named precisely (with the file, line and column).
     Invalid(String),
     /// A run failed an invariant.
     Run(String),
@@ -68,105 +166,96 @@ impl std::fmt::Display for SweepError {
     }
 }
 
-/// Expands every `Range(from, to, step)` in a sweep text into the list of its values, so that
-/// axes can be written either way.
-fn expand_ranges(text: &str) -> Result<String, String> {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("Range(") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 6..];
-        let close = after
-            .find(')')
-            .ok_or_else(|| "Range( without a closing parenthesis".to_string())?;
-        let nums: Vec<f64> = after[..close]
-            .split(',')
-            .map(|p| p.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| {
-                format!(
-                    "Range({}) needs three numbers: from, to, step",
-                    &after[..close]
-                )
-            })?;
-        let [from, to, step] = nums[..] else {
-            return Err(format!(
-                "Range({}) needs three numbers: from, to, step",
-                &after[..close]
-            ));
-        };
-        if step.is_nan() || step <= 0.0 || to < from || (to - from) / step > 10_000.0 {
-            return Err(format!(
-                "Range({from}, {to}, {step}): the step must be above 0 and give at most 10,000 values"
-            ));
-        }
-        let mut values = Vec::new();
-        let mut k = 0.0;
-        while from + k * step <= to + step * 1e-9 {
-            let v = from + k * step;
-            values.push(if v == v.trunc() {
-                format!("{}", v as i64)
-            } else {
-                format!("{v}")
-            });
-            k += 1.0;
-        }
-        out.push('[');
-        out.push_str(&values.join(", "));
-        out.push(']');
-        rest = &after[close + 1..];
-    }
-    out.push_str(rest);
-    Ok(out)
-}
-
-/// Reads a sweep file.
+/// Reads a sweep file: every error names the file, line and column of the part at fault.
 pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
+    let bytes = std::fs::read(path)
         .map_err(|e| SweepError::Invalid(format!("{file}: cannot read the sweep file: {e}")))?;
-    let expanded = expand_ranges(&text).map_err(|m| SweepError::Invalid(format!("{file}: {m}")))?;
-    let sweep: SweepFile = scenario::ron_options().from_str(&expanded).map_err(|e| {
+    let text = String::from_utf8(bytes).map_err(|e| {
+        let good = String::from_utf8_lossy(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
+        let (line, col) = crate::scenario::locate::line_col(&good, good.len());
         SweepError::Invalid(format!(
-            "{file}:{}:{}: {}",
-            e.span.start.line, e.span.start.col, e.code
+            "{file}:{line}:{col}: the file is not UTF-8 text: a sweep is a RON text file"
         ))
     })?;
+    let mut sweep: SweepFile = scenario::ron_options().from_str(&text).map_err(|e| {
+        SweepError::Invalid(format!(
+            "{file}:{}:{}: {}",
+            e.span.start.line.max(1),
+            e.span.start.col.max(1),
+            e.code
+        ))
+    })?;
+    sweep.places = Places { file, text };
+    let at = |path: &str| sweep.places.at(path);
+    let bad = |path: &str, m: String| Err(SweepError::Invalid(format!("{}: {m}", at(path))));
     if sweep.axes.is_empty() || sweep.axes.len() > 4 {
-        return Err(SweepError::Invalid(format!(
-            "{file}: axes: 1 to 4 axes are allowed"
-        )));
+        return bad("axes", "1 to 4 axes are allowed".into());
     }
     if sweep.outputs.is_empty() {
-        return Err(SweepError::Invalid(format!(
-            "{file}: outputs: name at least one report field"
-        )));
+        return bad("outputs", "name at least one report field".into());
     }
     let safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if sweep.name.is_empty() || sweep.name.starts_with('.') || !sweep.name.chars().all(safe) {
-        return Err(SweepError::Invalid(format!(
-            "{file}: name: \"{}\" names the output folder: use letters, digits, '-', '_' and '.'",
-            sweep.name
-        )));
+        return bad(
+            "name",
+            format!(
+                "\"{}\" names the output folder: use letters, digits, '-', '_' and '.'",
+                sweep.name
+            ),
+        );
     }
-    for p in sweep.plots.iter().flatten() {
+    for (i, p) in sweep.plots.iter().flatten().enumerate() {
         if p != "lines" && p != "heatmap" {
-            return Err(SweepError::Invalid(format!(
-                "{file}: plots: unknown chart \"{p}\": allowed \"lines\" and \"heatmap\""
-            )));
+            return bad(
+                &format!("plots[{i}]"),
+                format!("unknown chart \"{p}\": allowed \"lines\" and \"heatmap\""),
+            );
         }
     }
-    if let Some(a) = sweep.axes.iter().find(|a| a.field == "seed") {
-        return Err(SweepError::Invalid(format!(
-            "{file}: axis `{}`: the seed is not an axis: every point runs `seeds` seeds",
-            a.field
-        )));
+    if let Some(i) = sweep.axes.iter().position(|a| a.field == "seed") {
+        return bad(
+            &format!("axes[{i}].field"),
+            "the seed is not an axis: every point runs `seeds` seeds".into(),
+        );
+    }
+    if let Some(i) = sweep.axes.iter().position(|a| a.values.is_empty()) {
+        return bad(
+            &format!("axes[{i}].values"),
+            "an axis needs at least one value".into(),
+        );
     }
     if !(1..=100).contains(&sweep.seeds) {
-        return Err(SweepError::Invalid(format!(
-            "{file}: seeds: {} is out of range: allowed 1 to 100",
-            sweep.seeds
-        )));
+        return bad(
+            "seeds",
+            format!("{} is out of range: allowed 1 to 100", sweep.seeds),
+        );
+    }
+    let mut runs = u64::from(sweep.seeds);
+    for a in &sweep.axes {
+        runs = runs.saturating_mul(a.values.len() as u64);
+    }
+    if runs > MAX_RUNS {
+        let sizes: Vec<String> = sweep
+            .axes
+            .iter()
+            .map(|a| a.values.len().to_string())
+            .collect();
+        return bad(
+            "axes",
+            format!(
+                "{} points x {} seeds = {runs} runs: allowed at most {MAX_RUNS}",
+                sizes.join(" x "),
+                sweep.seeds
+            ),
+        );
+    }
+    let text = sweep.places.text.clone();
+    for (i, a) in sweep.axes.iter_mut().enumerate() {
+        let values = crate::scenario::locate::Locator::new(&text)
+            .find(&format!("axes[{i}].values"))
+            .and_then(|r| text.get(r));
+        a.range = values.is_some_and(|v| v.trim_start().starts_with("Range"));
     }
     let base_path = path
         .parent()
@@ -176,12 +265,32 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
     Ok((sweep, base, base_path))
 }
 
+/// Where a point's scenario went wrong: the field path of an axis (its path names nothing in
+/// the scenario) or one of its values, and the message.
+struct PointError {
+    place: Option<(usize, bool)>,
+    message: String,
+}
+
 /// `base` with the given axis values set, checked like a scenario file.
 pub fn apply(base: &Scenario, axes: &[Axis], values: &[&ron::Value]) -> Result<Scenario, String> {
-    let mut json = serde_json::to_value(base).map_err(|e| e.to_string())?;
+    apply_at(base, axes, values).map_err(|e| e.message)
+}
+
+fn apply_at(
+    base: &Scenario,
+    axes: &[Axis],
+    values: &[&ron::Value],
+) -> Result<Scenario, PointError> {
+    let fail = |place, message| PointError { place, message };
+    let mut json = serde_json::to_value(base).map_err(|e| fail(None, e.to_string()))?;
     for (i, (axis, value)) in axes.iter().zip(values).enumerate() {
-        fields::set(&mut json, &axis.field, value)
-            .map_err(|e| format!("axis {} value {}: {e}", i + 1, label(value)))?;
+        fields::set(&mut json, &axis.field, value).map_err(|e| {
+            fail(
+                Some((i, true)),
+                format!("axis {} value {}: {e}", i + 1, label(value)),
+            )
+        })?;
     }
     let point = || {
         let point: Vec<String> = axes
@@ -191,24 +300,44 @@ pub fn apply(base: &Scenario, axes: &[Axis], values: &[&ron::Value]) -> Result<S
             .collect();
         point.join(", ")
     };
-    let s: Scenario = serde_json::from_value(json).map_err(|e| format!("{}: {e}", point()))?;
-    scenario::check(&s).map_err(|problems| format!("at {}: {}", point(), problems.join("; ")))?;
+    // The axis a problem names (its path starts with the axis's field), else the first.
+    let blame = |m: &str| {
+        let i = axes
+            .iter()
+            .position(|a| m.contains(a.field.as_str()))
+            .unwrap_or(0);
+        Some((i, false))
+    };
+    let s: Scenario = serde_json::from_value(json).map_err(|e| {
+        let m = format!("{}: {e}", point());
+        fail(blame(&m), m)
+    })?;
+    scenario::check(&s).map_err(|problems| {
+        let joined = problems.join("; ");
+        fail(blame(&joined), format!("at {}: {joined}", point()))
+    })?;
     Ok(s)
 }
 
-/// Every point of the grid of `axes` (first axis slowest) as value indices, and its
-/// scenario: `base` with those values, each checked like a scenario file before anything runs.
-pub fn points(base: &Scenario, axes: &[Axis]) -> Result<(Vec<Vec<usize>>, Vec<Scenario>), String> {
+/// Every point of the grid of `axes` (first axis slowest), as value indices.
+pub fn grid(axes: &[Axis]) -> Vec<Vec<usize>> {
     let mut grid: Vec<Vec<usize>> = vec![Vec::new()];
     for axis in axes {
-        if axis.values.is_empty() {
-            return Err(format!("axis `{}` has no values", axis.field));
-        }
         grid = grid
             .into_iter()
             .flat_map(|p| (0..axis.values.len()).map(move |i| [p.clone(), vec![i]].concat()))
             .collect();
     }
+    grid
+}
+
+/// Every point of the grid of `axes` and its scenario, each checked like a scenario file (for
+/// small grids such as `advise`'s combinations; a sweep makes its scenarios as they run).
+pub fn points(base: &Scenario, axes: &[Axis]) -> Result<(Vec<Vec<usize>>, Vec<Scenario>), String> {
+    if let Some(a) = axes.iter().find(|a| a.values.is_empty()) {
+        return Err(format!("axis `{}` has no values", a.field));
+    }
+    let grid = grid(axes);
     let scenarios = grid
         .iter()
         .map(|idx| {
@@ -218,6 +347,30 @@ pub fn points(base: &Scenario, axes: &[Axis]) -> Result<(Vec<Vec<usize>>, Vec<Sc
         })
         .collect::<Result<_, _>>()?;
     Ok((grid, scenarios))
+}
+
+impl SweepFile {
+    /// The scenario of point `idx` (value indices): `base` with those values, checked like a
+    /// scenario file; an error names the sweep file's line and column of the axis field or
+    /// value at fault.
+    pub fn point(&self, base: &Scenario, idx: &[usize]) -> Result<Scenario, String> {
+        let values: Vec<&ron::Value> = idx
+            .iter()
+            .zip(&self.axes)
+            .map(|(i, a)| &a.values[*i])
+            .collect();
+        apply_at(base, &self.axes, &values).map_err(|e| {
+            let at = match e.place {
+                Some((a, true)) => self.places.at(&format!("axes[{a}].field")),
+                Some((a, false)) if self.axes[a].range => {
+                    self.places.at(&format!("axes[{a}].values"))
+                }
+                Some((a, false)) => self.places.at(&format!("axes[{a}].values[{}]", idx[a])),
+                None => self.places.at("axes"),
+            };
+            format!("{at}: {}", e.message)
+        })
+    }
 }
 
 /// Mean and half-width of the 95% confidence interval (Student's t).
@@ -271,14 +424,20 @@ pub fn run(
     jobs: usize,
     progress: bool,
 ) -> Result<SweepResult, SweepError> {
-    let (grid, scenarios) = points(base, &sweep.axes).map_err(SweepError::Invalid)?;
+    let grid = grid(&sweep.axes);
+    // Every point is checked before anything runs; scenarios are made again as they run, so
+    // memory follows the runs in progress, not the grid.
+    for idx in &grid {
+        sweep.point(base, idx).map_err(SweepError::Invalid)?;
+    }
     // Seeds are the base seed, the next one, ...: one past u64::MAX is refused, not wrapped.
     let seeds: Vec<u64> = (0..u64::from(sweep.seeds))
         .map(|k| base.seed.checked_add(k))
         .collect::<Option<_>>()
         .ok_or_else(|| {
             SweepError::Invalid(format!(
-                "seeds: {} seeds from the base seed {} go past the largest seed, {}: use a base seed of at most {}",
+                "{}: {} seeds from the base seed {} go past the largest seed, {}: use a base seed of at most {}",
+                sweep.places.at("seeds"),
                 sweep.seeds,
                 base.seed,
                 u64::MAX,
@@ -286,29 +445,36 @@ pub fn run(
             ))
         })?;
     // Outputs are checked against the report's shape first.
+    let first = sweep.point(base, &grid[0]).map_err(SweepError::Invalid)?;
     let probe = Report::new(
         &simulate(
             &Scenario {
                 duration: crate::engine::SimDuration::from_secs(1),
-                ..scenarios[0].clone()
+                ..first
             },
             &RunOptions::default(),
         )
         .map_err(SweepError::Run)?,
     );
     let probe = serde_json::to_value(&probe).map_err(|e| SweepError::Run(e.to_string()))?;
-    for o in &sweep.outputs {
-        output(&probe, o).map_err(SweepError::Invalid)?;
+    for (i, o) in sweep.outputs.iter().enumerate() {
+        output(&probe, o).map_err(|e| {
+            SweepError::Invalid(format!(
+                "{}: {e}",
+                sweep.places.at(&format!("outputs[{i}]"))
+            ))
+        })?;
     }
-    let jobs_list: Vec<(usize, u64)> = (0..scenarios.len())
+    let jobs_list: Vec<(usize, u64)> = (0..grid.len())
         .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
         .collect();
     let results = super::parallel(jobs, jobs_list.len(), progress, |bar| {
         jobs_list
             .par_iter()
             .map(|(p, seed)| {
+                let point = sweep.point(base, &grid[*p])?;
                 let out = simulate(
-                    &scenarios[*p],
+                    &point,
                     &RunOptions {
                         seed: Some(*seed),
                         ..Default::default()
@@ -593,15 +759,24 @@ mod tests {
 
     #[test]
     fn ranges_expand_and_intervals_are_right() {
+        let labels =
+            |r: &[f64]| -> Vec<String> { range_values(r).unwrap().iter().map(label).collect() };
         assert_eq!(
-            expand_ranges("values: Range(0, 7200, 1800),").unwrap(),
-            "values: [0, 1800, 3600, 5400, 7200],"
+            labels(&[0.0, 7200.0, 1800.0]),
+            ["0", "1800", "3600", "5400", "7200"]
         );
+        assert_eq!(labels(&[0.5, 1.0, 0.25]), ["0.5", "0.75", "1"]);
+        assert!(range_values(&[1.0, 2.0]).is_err());
+        // The limit and the message agree: 10,000 values are allowed, 10,001 are not.
         assert_eq!(
-            expand_ranges("Range(0.5, 1.0, 0.25)").unwrap(),
-            "[0.5, 0.75, 1]"
+            range_values(&[1.0, 10_000.0, 1.0]).unwrap().len(),
+            MAX_AXIS_VALUES
         );
-        assert!(expand_ranges("Range(1, 2)").is_err());
+        let e = range_values(&[1.0, 10_001.0, 1.0]).unwrap_err();
+        assert!(
+            e.contains("gives 10001 values: allowed at most 10000"),
+            "{e}"
+        );
         let (m, ci) = mean_ci(&[1.0, 2.0, 3.0]);
         assert!((m - 2.0).abs() < 1e-12 && (ci - 4.303 / 3f64.sqrt()).abs() < 1e-9);
     }
