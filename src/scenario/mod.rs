@@ -142,9 +142,31 @@ pub fn ron_options() -> ron::Options {
         .with_default_extension(Extensions::IMPLICIT_SOME | Extensions::UNWRAP_VARIANT_NEWTYPES)
 }
 
+/// The largest scenario or sweep file, in bytes (4 MiB).
+pub const MAX_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Says why the file at `path` is too large to read, if it is.
+pub fn too_large(path: &Path) -> Option<String> {
+    let len = std::fs::metadata(path).ok()?.len();
+    (len > MAX_FILE_BYTES)
+        .then(|| format!("the file is {len} bytes: allowed at most {MAX_FILE_BYTES} (4 MiB)"))
+}
+
 /// Reads and checks the scenario file at `path`.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
+    if let Some(why) = too_large(path) {
+        return Err(ScenarioError {
+            file,
+            problems: vec![Problem {
+                line: 0,
+                col: 0,
+                message: why,
+                span: None,
+            }],
+            source_text: None,
+        });
+    }
     let bytes = std::fs::read(path).map_err(|e| ScenarioError {
         file: file.clone(),
         problems: vec![Problem {

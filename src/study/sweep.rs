@@ -169,6 +169,9 @@ impl std::fmt::Display for SweepError {
 /// Reads a sweep file: every error names the file, line and column of the part at fault.
 pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
     let file = path.display().to_string();
+    if let Some(why) = scenario::too_large(path) {
+        return Err(SweepError::Invalid(format!("{file}: {why}")));
+    }
     let bytes = std::fs::read(path)
         .map_err(|e| SweepError::Invalid(format!("{file}: cannot read the sweep file: {e}")))?;
     let text = String::from_utf8(bytes).map_err(|e| {
@@ -261,6 +264,16 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
         .parent()
         .unwrap_or(Path::new("."))
         .join(&sweep.scenario);
+    if let Err(e) = std::fs::metadata(&base_path) {
+        return bad(
+            "scenario",
+            format!(
+                "\"{}\": cannot read the base scenario {}: {e}",
+                sweep.scenario,
+                base_path.display()
+            ),
+        );
+    }
     let base = scenario::load(&base_path).map_err(SweepError::Scenario)?;
     Ok((sweep, base, base_path))
 }
