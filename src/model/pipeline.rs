@@ -109,6 +109,13 @@ pub(crate) struct Ctx {
 }
 
 impl Ctx {
+    /// The instant of the next decision after the one in progress: the next queued event, or
+    /// the end; a call train stops before it.
+    #[inline]
+    pub(crate) fn horizon(&self) -> SimTime {
+        self.queue.peek_time().map_or(self.end, |t| t.min(self.end))
+    }
+
     /// Adds to a metric when metrics are collected.
     pub(crate) fn metric(&mut self, slot: Slot, v: f64) {
         if let Some(m) = &mut self.metrics {

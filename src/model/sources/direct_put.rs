@@ -166,10 +166,7 @@ impl DirectPutSource {
         let ctx = intake.ctx();
         let now = ctx.now;
         let first = law.call_of(self.producers.next_record());
-        let mut limit = ctx.end;
-        if let Some(t) = ctx.queue.peek_time() {
-            limit = limit.min(t);
-        }
+        let mut limit = ctx.horizon();
         let window = self.ingest.window_for(now);
         limit = limit.min(SimTime(window));
         // No call of a train meets an ingest fault (X1: each would have its own fate).

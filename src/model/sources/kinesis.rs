@@ -309,12 +309,8 @@ impl KinesisSource {
             let ctx = intake.ctx();
             let now = ctx.now;
             let first = law.call_of(self.producers.next_record());
-            let mut limit = ctx.end;
-            if let Some(t) = ctx.queue.peek_time() {
-                limit = limit.min(t);
-            }
             let n = law
-                .calls_before(limit)
+                .calls_before(ctx.horizon())
                 .saturating_sub(first)
                 .clamp(1, u64::from(u32::MAX) / law.per_call);
             let records = n * law.per_call;
