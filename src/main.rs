@@ -321,7 +321,35 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
             return ExitCode::from(BAD_INPUT);
         }
     };
-    let result = match sweep::run(&sw, &base, jobs, std::io::stderr().is_terminal()) {
+    // Rows go to standard output and to DIR/sweep.csv as each block of points ends.
+    let dir = out.unwrap_or_else(|| scratch_dir().join(&sw.name));
+    let csv_path = dir.join("sweep.csv");
+    // Made with the header, once every point is checked: a bad sweep leaves nothing.
+    let mut csv: Option<std::fs::File> = None;
+    let mut stdout_failed = None;
+    let mut rows = |text: &str| -> Result<(), String> {
+        use std::io::Write;
+        let cannot = |e: std::io::Error| format!("cannot write {}: {e}", csv_path.display());
+        if csv.is_none() {
+            std::fs::create_dir_all(&dir).map_err(cannot)?;
+            csv = Some(std::fs::File::create(&csv_path).map_err(cannot)?);
+        }
+        if let Some(f) = csv.as_mut() {
+            f.write_all(text.as_bytes()).map_err(cannot)?;
+        }
+        if stdout_failed.is_none() {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => {}
+                // A closed pipe (`| head`) stops the printing, not the sweep.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => stdout_failed = Some(None),
+                Err(e) => stdout_failed = Some(Some(e)),
+            }
+        }
+        Ok(())
+    };
+    let progress = std::io::stderr().is_terminal();
+    let result = match sweep::run_streaming(&sw, &base, jobs, progress, &mut rows) {
         Ok(r) => r,
         Err(e @ SweepError::Run(_)) => {
             say!("{e}");
@@ -338,13 +366,13 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
         }
     };
     let ran = started.elapsed().as_secs_f64();
-    let dir = out.unwrap_or_else(|| scratch_dir().join(&result.sweep.name));
-    if let Err(e) = result.write(&dir, &sweep::question(path), true) {
+    if let Err(e) = result.write_summary(&dir, &sweep::question(path), true) {
         say!("error: {e}");
         return ExitCode::from(VIOLATION);
     }
-    if let Err(code) = emit(&result.csv()) {
-        return code;
+    if let Some(Some(e)) = stdout_failed {
+        say!("error: cannot write standard output: {e}");
+        return ExitCode::from(VIOLATION);
     }
     say!(
         "sweep {}: {} points x {} seeds ran in {:.2} s; charts and tables written to {} in {:.2} s",

@@ -303,3 +303,27 @@ fn http_endpoint_and_splunk_fields_are_sweepable() {
     assert!(e.contains("hec_acknowledgment_timeout_in_seconds"), "{e}");
     assert!(e.contains("180 to 600"), "{e}");
 }
+
+/// The CSV streams in point order: on one thread a block is 8 points, so a 20-point sweep
+/// hands on its header and then three blocks (points 1-8, 9-16 and 17-20, two rows each),
+/// and together they are the finished sweep's `sweep.csv`, byte for byte.
+#[test]
+fn the_csv_streams_in_blocks_of_points_in_point_order() {
+    let dir = std::env::temp_dir().join(format!("fs-sweep-stream-{}", std::process::id()));
+    let path = write_sweep(
+        &dir,
+        r#"Sweep(name: "t", scenario: "BASE", axes: [(field: "destination.buffering_hints.size_in_mbs", values: Range(1, 20, 1))], seeds: 2, outputs: ["s3.objects"])"#,
+    );
+    let (sw, base, _) = sweep::load(&path).unwrap();
+    let mut parts: Vec<String> = Vec::new();
+    let result = sweep::run_streaming(&sw, &base, 1, false, &mut |t| {
+        parts.push(t.to_string());
+        Ok(())
+    })
+    .unwrap();
+    let lines: Vec<usize> = parts.iter().map(|p| p.lines().count()).collect();
+    assert_eq!(lines, [1, 16, 16, 8]);
+    assert_eq!(parts.concat(), result.csv());
+    assert!(parts[3].starts_with("17,"), "{}", parts[3]);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -437,6 +437,23 @@ pub fn run(
     jobs: usize,
     progress: bool,
 ) -> Result<SweepResult, SweepError> {
+    run_streaming(sweep, base, jobs, progress, &mut |_| Ok(()))
+}
+
+/// Points run at once per thread of the pool: a block's results are complete (in point order)
+/// before the next block starts, so its rows can be handed on.
+const POINTS_PER_THREAD: usize = 8;
+
+/// [`run`], handing `rows` the CSV as it is made, in point order: the header first, then the
+/// rows of each block of points as the block ends (the same text as
+/// [`SweepResult::csv`]). Runs in progress are at most a block: threads x 8 points.
+pub fn run_streaming(
+    sweep: &SweepFile,
+    base: &Scenario,
+    jobs: usize,
+    progress: bool,
+    rows: &mut (dyn FnMut(&str) -> Result<(), String> + Send),
+) -> Result<SweepResult, SweepError> {
     let grid = grid(&sweep.axes);
     // Every point is checked before anything runs; scenarios are made again as they run, so
     // memory follows the runs in progress, not the grid.
@@ -478,53 +495,80 @@ pub fn run(
             ))
         })?;
     }
-    let jobs_list: Vec<(usize, u64)> = (0..grid.len())
-        .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
-        .collect();
-    let results = super::parallel(jobs, jobs_list.len(), progress, |bar| {
-        jobs_list
-            .par_iter()
-            .map(|(p, seed)| {
-                let point = sweep.point(base, &grid[*p])?;
-                let out = simulate(
-                    &point,
-                    &RunOptions {
-                        seed: Some(*seed),
-                        ..Default::default()
-                    },
-                )?;
-                bar.inc(1);
-                let json = serde_json::to_value(Report::new(&out)).map_err(|e| e.to_string())?;
-                sweep
-                    .outputs
-                    .iter()
-                    .map(|o| output(&json, o))
-                    .collect::<Result<Vec<f64>, String>>()
-            })
-            .collect::<Result<Vec<Vec<f64>>, String>>()
-    })
-    .map_err(SweepError::Run)?;
-    let n = seeds.len();
-    let points = grid
-        .iter()
-        .enumerate()
-        .map(|(p, idx)| PointResult {
-            labels: idx
-                .iter()
-                .zip(&sweep.axes)
-                .map(|(i, a)| label(&a.values[*i]))
-                .collect(),
-            index: idx.clone(),
-            values: (0..sweep.outputs.len())
-                .map(|o| (0..n).map(|s| results[p * n + s][o]).collect())
-                .collect(),
-        })
-        .collect();
-    Ok(SweepResult {
+    let mut result = SweepResult {
         sweep: sweep.clone(),
         seeds,
-        points,
+        points: Vec::with_capacity(grid.len()),
+    };
+    rows(&result.csv_header()).map_err(SweepError::Run)?;
+    let (n, seeds) = (result.seeds.len(), &result.seeds);
+    let total = grid.len() * n;
+    let points = &mut result.points;
+    super::parallel(jobs, total, progress, |bar| {
+        let block = rayon::current_num_threads() * POINTS_PER_THREAD;
+        for idxs in grid.chunks(block) {
+            let runs: Vec<(usize, u64)> = (0..idxs.len())
+                .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
+                .collect();
+            let results = runs
+                .par_iter()
+                .map(|(p, seed)| {
+                    let point = sweep.point(base, &idxs[*p])?;
+                    let out = simulate(
+                        &point,
+                        &RunOptions {
+                            seed: Some(*seed),
+                            ..Default::default()
+                        },
+                    )?;
+                    bar.inc(1);
+                    let json =
+                        serde_json::to_value(Report::new(&out)).map_err(|e| e.to_string())?;
+                    sweep
+                        .outputs
+                        .iter()
+                        .map(|o| output(&json, o))
+                        .collect::<Result<Vec<f64>, String>>()
+                })
+                .collect::<Result<Vec<Vec<f64>>, String>>()?;
+            let mut text = String::new();
+            for (p, idx) in idxs.iter().enumerate() {
+                let point = PointResult {
+                    labels: idx
+                        .iter()
+                        .zip(&sweep.axes)
+                        .map(|(i, a)| label(&a.values[*i]))
+                        .collect(),
+                    index: idx.clone(),
+                    values: (0..sweep.outputs.len())
+                        .map(|o| (0..n).map(|s| results[p * n + s][o]).collect())
+                        .collect(),
+                };
+                csv_rows(&mut text, &point, seeds);
+                points.push(point);
+            }
+            rows(&text)?;
+        }
+        Ok(())
     })
+    .map_err(SweepError::Run)?;
+    Ok(result)
+}
+
+/// The CSV rows of `p`, one per seed, appended to `s`.
+fn csv_rows(s: &mut String, p: &PointResult, seeds: &[u64]) {
+    for (k, seed) in seeds.iter().enumerate() {
+        for l in &p.labels {
+            s.push_str(l);
+            s.push(',');
+        }
+        s.push_str(&seed.to_string());
+        for v in &p.values {
+            s.push(',');
+            s.push_str(&num(v[k]));
+        }
+        s.push('\n');
+    }
 }
 
 fn num(v: f64) -> String {
@@ -541,6 +585,15 @@ fn num(v: f64) -> String {
 impl SweepResult {
     /// `sweep.csv`: one row per point and seed.
     pub fn csv(&self) -> String {
+        let mut s = self.csv_header();
+        for p in &self.points {
+            csv_rows(&mut s, p, &self.seeds);
+        }
+        s
+    }
+
+    /// The CSV's header line: the axes' fields, `seed`, the outputs.
+    fn csv_header(&self) -> String {
         let mut s = String::new();
         for a in &self.sweep.axes {
             s.push_str(&a.field);
@@ -552,20 +605,6 @@ impl SweepResult {
             s.push_str(o);
         }
         s.push('\n');
-        for p in &self.points {
-            for (k, seed) in self.seeds.iter().enumerate() {
-                for l in &p.labels {
-                    s.push_str(l);
-                    s.push(',');
-                }
-                s.push_str(&seed.to_string());
-                for v in &p.values {
-                    s.push(',');
-                    s.push_str(&num(v[k]));
-                }
-                s.push('\n');
-            }
-        }
         s
     }
 
@@ -740,18 +779,23 @@ impl SweepResult {
 
     /// Writes `sweep.csv`, `summary.md` and the charts into `dir`.
     pub fn write(&self, dir: &Path, question: &str, png: bool) -> Result<(), String> {
+        self.write_summary(dir, question, png)?;
+        let path = dir.join("sweep.csv");
+        std::fs::write(&path, self.csv())
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// [`SweepResult::write`] without `sweep.csv` (for a run that streamed it there).
+    pub fn write_summary(&self, dir: &Path, question: &str, png: bool) -> Result<(), String> {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let plots = self.plots();
         for p in &plots {
             charts::write(p, dir, png)?;
         }
-        let write = |name: &str, text: String| {
-            let path = dir.join(name);
-            std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
-        };
-        write("sweep.csv", self.csv())?;
-        write("summary.md", self.summary(question, &plots))
+        let path = dir.join("summary.md");
+        std::fs::write(&path, self.summary(question, &plots))
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
     }
 }
 
