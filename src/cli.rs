@@ -119,6 +119,28 @@ pub enum Command {
         /// Output folder (default firehose-sim/<sweep name>/ in the temporary folder).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Run only slice K of N (the points whose number is K modulo N) and write
+        /// shard-K-of-N.csv and its manifest to --out, for `sweep-merge`. Without it, a Slurm
+        /// array task's SLURM_ARRAY_TASK_ID (with SLURM_ARRAY_TASK_COUNT or _MIN/_MAX) is used.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// The slice count for a Kubernetes Indexed Job: with JOB_COMPLETION_INDEX set, run
+        /// slice JOB_COMPLETION_INDEX of N.
+        #[arg(long, value_name = "N")]
+        shards: Option<u32>,
+    },
+    /// Merge the shards of a sweep (`sweep --shard K/N`) into the outputs of an unsharded run.
+    #[command(
+        name = "sweep-merge",
+        after_help = "Example:\n  for k in 0 1 2 3; do firehose-sim sweep scenarios/sweep-s3-buffering.ron --shard $k/4 --out shards; done\n  firehose-sim sweep-merge shards --out merged\n\nChecks that the folders hold every shard of one sweep exactly once (the same sweep hash),\nthen writes sweep.csv, summary.md and the charts as `sweep` does, and prints sweep.csv.\nExit 2 on a missing, duplicated or foreign shard."
+    )]
+    SweepMerge {
+        /// Folders holding shard-K-of-N.csv and shard-K-of-N.manifest.json files.
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        /// Output folder (default: the first folder).
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
     /// Search fault schedules for one that breaks a property; shrink it to a minimal one.
     #[command(

@@ -83,7 +83,33 @@ fn main() -> ExitCode {
             stats,
             no_trains,
         } => run(&path, seed, format, out.as_deref(), stats, no_trains),
-        Command::Sweep { sweep, jobs, out } => run_sweep(&sweep, jobs, out),
+        Command::Sweep {
+            sweep,
+            jobs,
+            out,
+            shard,
+            shards,
+        } => {
+            use firehose_sim::study::shards::Slice;
+            let slice = match shard {
+                Some(text) => Slice::parse(&text).map(Some),
+                None => Slice::from_env(|n| std::env::var(n).ok(), shards),
+            };
+            match slice {
+                Ok(None) if shards.is_some() => {
+                    say!(
+                        "error: --shards needs JOB_COMPLETION_INDEX (a Kubernetes Indexed Job); elsewhere give --shard K/N"
+                    );
+                    ExitCode::from(BAD_INPUT)
+                }
+                Ok(slice) => run_sweep(&sweep, jobs, out, slice),
+                Err(e) => {
+                    say!("error: {e}");
+                    ExitCode::from(BAD_INPUT)
+                }
+            }
+        }
+        Command::SweepMerge { dirs, out } => sweep_merge(&dirs, out),
         Command::Explain {
             scenario: path,
             record,
@@ -306,7 +332,41 @@ fn explain(
     }
 }
 
-fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitCode {
+/// Merges the shards in `dirs` (see `study::shards`) and writes what `sweep` writes.
+fn sweep_merge(dirs: &[std::path::PathBuf], out: Option<std::path::PathBuf>) -> ExitCode {
+    let started = Instant::now();
+    let (result, question) = match firehose_sim::study::shards::merge(dirs) {
+        Ok(r) => r,
+        Err(e) => {
+            say!("error: {e}");
+            return ExitCode::from(BAD_INPUT);
+        }
+    };
+    let dir = out.unwrap_or_else(|| dirs[0].clone());
+    if let Err(e) = result.write(&dir, &question, true) {
+        say!("error: {e}");
+        return ExitCode::from(VIOLATION);
+    }
+    if let Err(code) = emit(&result.csv()) {
+        return code;
+    }
+    say!(
+        "sweep {}: merged {} points x {} seeds; charts and tables written to {} in {:.2} s",
+        result.sweep.name,
+        result.points.len(),
+        result.seeds.len(),
+        dir.display(),
+        started.elapsed().as_secs_f64()
+    );
+    ExitCode::SUCCESS
+}
+
+fn run_sweep(
+    path: &Path,
+    jobs: usize,
+    out: Option<std::path::PathBuf>,
+    slice: Option<firehose_sim::study::shards::Slice>,
+) -> ExitCode {
     use firehose_sim::study::sweep::{self, SweepError};
     use std::io::IsTerminal;
     let started = Instant::now();
@@ -321,8 +381,40 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
             return ExitCode::from(BAD_INPUT);
         }
     };
-    // Rows go to standard output and to DIR/sweep.csv as each block of points ends.
     let dir = out.unwrap_or_else(|| scratch_dir().join(&sw.name));
+    if let Some(slice) = slice {
+        let progress = std::io::stderr().is_terminal();
+        return match firehose_sim::study::shards::run_slice(
+            path, &sw, &base, slice, jobs, progress, &dir,
+        ) {
+            Ok((rows, manifest, points)) => {
+                say!(
+                    "sweep {}: shard {} of {}: {points} points x {} seeds ran in {:.2} s; wrote {} and {}",
+                    sw.name,
+                    slice.k,
+                    slice.n,
+                    sw.seeds,
+                    started.elapsed().as_secs_f64(),
+                    rows.display(),
+                    manifest.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(SweepError::Invalid(m)) => {
+                say!("error: {m}");
+                ExitCode::from(BAD_INPUT)
+            }
+            Err(e @ SweepError::Scenario(_)) => {
+                say!("{e}");
+                ExitCode::from(BAD_INPUT)
+            }
+            Err(e) => {
+                say!("{e}");
+                ExitCode::from(VIOLATION)
+            }
+        };
+    }
+    // Rows go to standard output and to DIR/sweep.csv as each block of points ends.
     let csv_path = dir.join("sweep.csv");
     // Made with the header, once every point is checked: a bad sweep leaves nothing.
     let mut csv: Option<std::fs::File> = None;
@@ -349,7 +441,7 @@ fn run_sweep(path: &Path, jobs: usize, out: Option<std::path::PathBuf>) -> ExitC
         Ok(())
     };
     let progress = std::io::stderr().is_terminal();
-    let result = match sweep::run_streaming(&sw, &base, jobs, progress, &mut rows) {
+    let result = match sweep::run_streaming(&sw, &base, jobs, progress, None, &mut rows) {
         Ok(r) => r,
         Err(e @ SweepError::Run(_)) => {
             say!("{e}");

@@ -316,7 +316,7 @@ fn the_csv_streams_in_blocks_of_points_in_point_order() {
     );
     let (sw, base, _) = sweep::load(&path).unwrap();
     let mut parts: Vec<String> = Vec::new();
-    let result = sweep::run_streaming(&sw, &base, 1, false, &mut |t| {
+    let result = sweep::run_streaming(&sw, &base, 1, false, None, &mut |t| {
         parts.push(t.to_string());
         Ok(())
     })

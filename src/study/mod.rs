@@ -10,7 +10,8 @@
 //! - [`gallery`]: the reports of every bundled scenario and sweep, with an index
 //!   (`firehose-sim gallery`);
 //! - [`explain`]: the path of one record through a run (`firehose-sim explain`);
-//! - [`fields`]: the field paths that sweeps' axes and outputs and check's properties name.
+//! - [`fields`]: the field paths that sweeps' axes and outputs and check's properties name;
+//! - [`shards`]: a sweep split into slices for batch engines, and the merge of their outputs.
 //!
 //! The strategies for users' own property tests stay in [`crate::testing`], which `check`
 //! builds on.
@@ -20,6 +21,7 @@ pub mod check;
 pub mod explain;
 pub mod fields;
 pub mod gallery;
+pub mod shards;
 pub mod sweep;
 
 /// The most threads `--jobs` may ask for, per core of the machine.

@@ -181,7 +181,31 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
             "{file}:{line}:{col}: the file is not UTF-8 text: a sweep is a RON text file"
         ))
     })?;
-    let mut sweep: SweepFile = scenario::ron_options().from_str(&text).map_err(|e| {
+    let sweep = parse(&text, &file)?;
+    let at = |path: &str| sweep.places.at(path);
+    let bad = |path: &str, m: String| Err(SweepError::Invalid(format!("{}: {m}", at(path))));
+    let base_path = path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(&sweep.scenario);
+    if let Err(e) = std::fs::metadata(&base_path) {
+        return bad(
+            "scenario",
+            format!(
+                "\"{}\": cannot read the base scenario {}: {e}",
+                sweep.scenario,
+                base_path.display()
+            ),
+        );
+    }
+    let base = scenario::load(&base_path).map_err(SweepError::Scenario)?;
+    Ok((sweep, base, base_path))
+}
+
+/// Parses and checks a sweep's text (`file` names it in messages), without its base scenario.
+pub fn parse(text: &str, file: &str) -> Result<SweepFile, SweepError> {
+    let file = file.to_string();
+    let mut sweep: SweepFile = scenario::ron_options().from_str(text).map_err(|e| {
         SweepError::Invalid(format!(
             "{file}:{}:{}: {}",
             e.span.start.line.max(1),
@@ -189,7 +213,10 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
             e.code
         ))
     })?;
-    sweep.places = Places { file, text };
+    sweep.places = Places {
+        file,
+        text: text.to_string(),
+    };
     let at = |path: &str| sweep.places.at(path);
     let bad = |path: &str, m: String| Err(SweepError::Invalid(format!("{}: {m}", at(path))));
     if sweep.axes.is_empty() || sweep.axes.len() > 4 {
@@ -260,22 +287,7 @@ pub fn load(path: &Path) -> Result<(SweepFile, Scenario, PathBuf), SweepError> {
             .and_then(|r| text.get(r));
         a.range = values.is_some_and(|v| v.trim_start().starts_with("Range"));
     }
-    let base_path = path
-        .parent()
-        .unwrap_or(Path::new("."))
-        .join(&sweep.scenario);
-    if let Err(e) = std::fs::metadata(&base_path) {
-        return bad(
-            "scenario",
-            format!(
-                "\"{}\": cannot read the base scenario {}: {e}",
-                sweep.scenario,
-                base_path.display()
-            ),
-        );
-    }
-    let base = scenario::load(&base_path).map_err(SweepError::Scenario)?;
-    Ok((sweep, base, base_path))
+    Ok(sweep)
 }
 
 /// Where a point's scenario went wrong: the field path of an axis (its path names nothing in
@@ -437,7 +449,7 @@ pub fn run(
     jobs: usize,
     progress: bool,
 ) -> Result<SweepResult, SweepError> {
-    run_streaming(sweep, base, jobs, progress, &mut |_| Ok(()))
+    run_streaming(sweep, base, jobs, progress, None, &mut |_| Ok(()))
 }
 
 /// Points run at once per thread of the pool: a block's results are complete (in point order)
@@ -446,20 +458,29 @@ const POINTS_PER_THREAD: usize = 8;
 
 /// [`run`], handing `rows` the CSV as it is made, in point order: the header first, then the
 /// rows of each block of points as the block ends (the same text as
-/// [`SweepResult::csv`]). Runs in progress are at most a block: threads x 8 points.
+/// [`SweepResult::csv`]). Runs in progress are at most a block: threads x 8 points. With
+/// `slice` `(k, n)`, only the points whose number is `k` modulo `n` run (a shard, see
+/// [`super::shards`]); every point is still checked first.
 pub fn run_streaming(
     sweep: &SweepFile,
     base: &Scenario,
     jobs: usize,
     progress: bool,
+    slice: Option<(usize, usize)>,
     rows: &mut (dyn FnMut(&str) -> Result<(), String> + Send),
 ) -> Result<SweepResult, SweepError> {
-    let grid = grid(&sweep.axes);
+    let all = grid(&sweep.axes);
     // Every point is checked before anything runs; scenarios are made again as they run, so
     // memory follows the runs in progress, not the grid.
-    for idx in &grid {
+    for idx in &all {
         sweep.point(base, idx).map_err(SweepError::Invalid)?;
     }
+    // The probe runs the first point of the grid, in a shard too.
+    let first = sweep.point(base, &all[0]).map_err(SweepError::Invalid)?;
+    let grid: Vec<Vec<usize>> = match slice {
+        Some((k, n)) => all.into_iter().skip(k).step_by(n.max(1)).collect(),
+        None => all,
+    };
     // Seeds are the base seed, the next one, ...: one past u64::MAX is refused, not wrapped.
     let seeds: Vec<u64> = (0..u64::from(sweep.seeds))
         .map(|k| base.seed.checked_add(k))
@@ -475,7 +496,6 @@ pub fn run_streaming(
             ))
         })?;
     // Outputs are checked against the report's shape first.
-    let first = sweep.point(base, &grid[0]).map_err(SweepError::Invalid)?;
     let probe = Report::new(
         &simulate(
             &Scenario {

@@ -1,0 +1,397 @@
+//! Sweeps past one machine: a sweep split into N slices that batch engines run as separate
+//! tasks (Slurm job arrays, Kubernetes Indexed Jobs), and the merge of their outputs into the
+//! files an unsharded run writes, byte for byte.
+//!
+//! Slice K of N runs the points whose number (first axis slowest, as in `sweep.csv`) is K
+//! modulo N, every seed of each. Seed k is the base seed plus k at every point in every slice,
+//! and each component draws from its own stream (X2), so a point's numbers do not depend on
+//! which slice, machine or thread ran it: the merge only reorders. A slice writes
+//! `shard-K-of-N.csv` (point number, seed, each output in full precision) and
+//! `shard-K-of-N.manifest.json` (the sweep's hash, K, N, the seeds, and the sweep's text, so
+//! that the merge can write the summary and charts without the sweep file). The hash covers the
+//! sweep's text, the base scenario as validated and the program's version: shards of two
+//! different sweeps, or of one sweep edited between tasks, cannot be merged.
+
+use super::sweep::{self, PointResult, SweepFile, SweepResult};
+use crate::engine::rng::stable_hash;
+use crate::scenario::{self, Scenario};
+use serde::{Deserialize, Serialize};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The most slices a sweep may be split into.
+pub const MAX_SHARDS: u32 = 10_000;
+
+/// Slice `k` of `n` (0-based).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slice {
+    /// This slice, `0 <= k < n`.
+    pub k: u32,
+    /// How many slices.
+    pub n: u32,
+}
+
+impl Slice {
+    fn new(k: u64, n: u64, what: &str) -> Result<Slice, String> {
+        if n == 0 || n > u64::from(MAX_SHARDS) {
+            return Err(format!("{what}: {n} shards: allowed 1 to {MAX_SHARDS}"));
+        }
+        if k >= n {
+            return Err(format!(
+                "{what}: shard {k} of {n}: allowed 0 to {} (shards count from 0)",
+                n - 1
+            ));
+        }
+        Ok(Slice {
+            k: k as u32,
+            n: n as u32,
+        })
+    }
+
+    /// `K/N` as `--shard` takes it.
+    pub fn parse(text: &str) -> Result<Slice, String> {
+        let what = format!("--shard {text}");
+        let (k, n) = text
+            .split_once('/')
+            .and_then(|(k, n)| Some((k.trim().parse::<u64>().ok()?, n.trim().parse::<u64>().ok()?)))
+            .ok_or_else(|| format!("{what}: expected K/N, e.g. 0/4 (shard K of N, from 0)"))?;
+        Slice::new(k, n, &what)
+    }
+
+    /// The slice a batch engine gives this task, when no `--shard` was given: Slurm's
+    /// `SLURM_ARRAY_TASK_ID` with `SLURM_ARRAY_TASK_COUNT` (or `SLURM_ARRAY_TASK_MIN` and
+    /// `SLURM_ARRAY_TASK_MAX`), or, given `shards` (`--shards`), Kubernetes'
+    /// `JOB_COMPLETION_INDEX`. `env` reads a variable. `None` when neither applies.
+    pub fn from_env(
+        env: impl Fn(&str) -> Option<String>,
+        shards: Option<u32>,
+    ) -> Result<Option<Slice>, String> {
+        let num = |name: &str| -> Result<Option<u64>, String> {
+            match env(name) {
+                None => Ok(None),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .map(Some)
+                    .map_err(|_| format!("{name}={v}: expected a whole number")),
+            }
+        };
+        if let Some(id) = num("SLURM_ARRAY_TASK_ID")? {
+            let (min, n) = match (
+                num("SLURM_ARRAY_TASK_COUNT")?,
+                num("SLURM_ARRAY_TASK_MIN")?,
+                num("SLURM_ARRAY_TASK_MAX")?,
+            ) {
+                (_, Some(min), Some(max)) if max >= min => (min, max - min + 1),
+                (Some(count), min, _) => (min.unwrap_or(0), count),
+                _ => {
+                    return Err(
+                        "SLURM_ARRAY_TASK_ID is set without SLURM_ARRAY_TASK_COUNT or SLURM_ARRAY_TASK_MIN/MAX: give --shard K/N"
+                            .into(),
+                    );
+                }
+            };
+            let k = id.checked_sub(min).ok_or_else(|| {
+                format!("SLURM_ARRAY_TASK_ID={id} is below SLURM_ARRAY_TASK_MIN={min}")
+            })?;
+            return Slice::new(k, n, &format!("SLURM_ARRAY_TASK_ID={id}")).map(Some);
+        }
+        // An Indexed Job's index counts only with --shards: without it the whole sweep runs.
+        if let (Some(n), Some(index)) = (shards, num("JOB_COMPLETION_INDEX")?) {
+            return Slice::new(
+                index,
+                u64::from(n),
+                &format!("JOB_COMPLETION_INDEX={index}"),
+            )
+            .map(Some);
+        }
+        Ok(None)
+    }
+
+    /// `shard-K-of-N`: the stem of this slice's files.
+    pub fn stem(&self) -> String {
+        format!("shard-{}-of-{}", self.k, self.n)
+    }
+}
+
+/// What a slice writes beside its rows.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Manifest {
+    /// The manifest's format (1).
+    pub format: u32,
+    /// The sweep's hash (hex): its text, the base scenario as validated, the version.
+    pub sweep_hash: String,
+    /// This slice.
+    pub shard: u32,
+    /// How many slices.
+    pub shards: u32,
+    /// Points in the whole grid.
+    pub points: u64,
+    /// Points of this slice.
+    pub shard_points: u64,
+    /// The seeds every point ran.
+    pub seeds: Vec<u64>,
+    /// The sweep file as given, and its text.
+    pub sweep_file: String,
+    /// The sweep file's text.
+    pub sweep_text: String,
+    /// The question the sweep answers (its leading comment).
+    pub question: String,
+}
+
+/// The hash that ties a slice to its sweep.
+pub fn sweep_hash(sweep_text: &str, base: &Scenario) -> String {
+    let text = format!(
+        "{sweep_text}\0{}\0{}",
+        scenario::to_ron(base),
+        env!("CARGO_PKG_VERSION")
+    );
+    format!("{:016x}", stable_hash(&text))
+}
+
+/// The number of the point with value indices `idx` (first axis slowest).
+fn point_number(sweep: &SweepFile, idx: &[usize]) -> u64 {
+    idx.iter()
+        .zip(&sweep.axes)
+        .fold(0u64, |n, (i, a)| n * a.values.len() as u64 + *i as u64)
+}
+
+/// Runs slice `slice` of the sweep at `path` (loaded as `sweep`, `base`) and writes its rows
+/// and manifest to `dir`; returns the paths written and the points run.
+pub fn run_slice(
+    path: &Path,
+    sweep: &SweepFile,
+    base: &Scenario,
+    slice: Slice,
+    jobs: usize,
+    progress: bool,
+    dir: &Path,
+) -> Result<(PathBuf, PathBuf, usize), sweep::SweepError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| sweep::SweepError::Invalid(format!("{}: {e}", path.display())))?;
+    let result = sweep::run_streaming(
+        sweep,
+        base,
+        jobs,
+        progress,
+        Some((slice.k as usize, slice.n as usize)),
+        &mut |_| Ok(()),
+    )?;
+    let mut csv = String::from("point,seed");
+    for o in &sweep.outputs {
+        let _ = write!(csv, ",{o}");
+    }
+    csv.push('\n');
+    for p in &result.points {
+        let number = point_number(sweep, &p.index);
+        for (s, seed) in result.seeds.iter().enumerate() {
+            let _ = write!(csv, "{number},{seed}");
+            for v in &p.values {
+                // Shortest text that reads back as the same f64.
+                let _ = write!(csv, ",{}", v[s]);
+            }
+            csv.push('\n');
+        }
+    }
+    let manifest = Manifest {
+        format: 1,
+        sweep_hash: sweep_hash(&text, base),
+        shard: slice.k,
+        shards: slice.n,
+        points: sweep::grid(&sweep.axes).len() as u64,
+        shard_points: result.points.len() as u64,
+        seeds: result.seeds.clone(),
+        sweep_file: path.display().to_string(),
+        sweep_text: text,
+        question: sweep::question(path),
+    };
+    let fail = |p: &Path, e: std::io::Error| {
+        sweep::SweepError::Run(format!("cannot write {}: {e}", p.display()))
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    let rows = dir.join(format!("{}.csv", slice.stem()));
+    let man = dir.join(format!("{}.manifest.json", slice.stem()));
+    std::fs::write(&rows, csv).map_err(|e| fail(&rows, e))?;
+    let json = serde_json::to_string_pretty(&manifest).unwrap_or_default() + "\n";
+    std::fs::write(&man, json).map_err(|e| fail(&man, e))?;
+    Ok((rows, man, result.points.len()))
+}
+
+/// A slice found by the merge.
+struct Found {
+    manifest: Manifest,
+    path: PathBuf,
+}
+
+/// Reads every slice in `dirs`, checks that they are the N slices of one sweep, each once,
+/// and puts their rows back in point order: the sweep's result and its question, as an
+/// unsharded run has them.
+pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
+    let mut found: Vec<Found> = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".manifest.json"))
+            })
+            .collect();
+        names.sort();
+        for path in names {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}:{}:{}: not a shard manifest: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            found.push(Found { manifest, path });
+        }
+    }
+    let Some(first) = found.first() else {
+        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(format!(
+            "no shard manifests (shard-K-of-N.manifest.json) in {}",
+            names.join(", ")
+        ));
+    };
+    let (hash, n) = (first.manifest.sweep_hash.clone(), first.manifest.shards);
+    let mut by_shard: Vec<Option<&Found>> = vec![None; n as usize];
+    for f in &found {
+        let m = &f.manifest;
+        if m.sweep_hash != hash || m.shards != n {
+            return Err(format!(
+                "{} is shard {} of {} of sweep {} ({}), but {} is shard {} of {} of sweep {} ({}): shards of different sweeps, or of a sweep changed between tasks, cannot be merged",
+                f.path.display(),
+                m.shard,
+                m.shards,
+                m.sweep_hash,
+                m.sweep_file,
+                first.path.display(),
+                first.manifest.shard,
+                n,
+                hash,
+                first.manifest.sweep_file
+            ));
+        }
+        let slot = by_shard.get_mut(m.shard as usize).ok_or_else(|| {
+            format!(
+                "{}: shard {} of {n} is out of range",
+                f.path.display(),
+                m.shard
+            )
+        })?;
+        if let Some(other) = slot {
+            return Err(format!(
+                "shard {} of {n} is there twice: {} and {}",
+                m.shard,
+                other.path.display(),
+                f.path.display()
+            ));
+        }
+        *slot = Some(f);
+    }
+    let missing: Vec<String> = by_shard
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_none())
+        .map(|(k, _)| format!("shard-{k}-of-{n}"))
+        .collect();
+    if !missing.is_empty() {
+        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(format!(
+            "{} of {n} shards missing ({}) in {}",
+            missing.len(),
+            missing.join(", "),
+            names.join(", ")
+        ));
+    }
+    let m = &first.manifest;
+    let sw = sweep::parse(&m.sweep_text, &m.sweep_file).map_err(|e| match e {
+        sweep::SweepError::Invalid(m) | sweep::SweepError::Run(m) => m,
+        other => other.to_string(),
+    })?;
+    let grid = sweep::grid(&sw.axes);
+    let outputs = sw.outputs.len();
+    let seeds = m.seeds.clone();
+    // values[point][output][seed]
+    let mut values: Vec<Option<Vec<Vec<f64>>>> = vec![None; grid.len()];
+    let mut seen = vec![vec![false; seeds.len()]; grid.len()];
+    for f in by_shard.iter().flatten() {
+        let rows = f.path.with_file_name(format!(
+            "{}.csv",
+            Slice {
+                k: f.manifest.shard,
+                n
+            }
+            .stem()
+        ));
+        let text = std::fs::read_to_string(&rows)
+            .map_err(|e| format!("{}: cannot read the shard's rows: {e}", rows.display()))?;
+        for (line_no, line) in text.lines().enumerate().skip(1) {
+            let bad = || {
+                format!(
+                    "{}:{}: not a row of this sweep: {line}",
+                    rows.display(),
+                    line_no + 1
+                )
+            };
+            let cells: Vec<&str> = line.split(',').collect();
+            if cells.len() != 2 + outputs {
+                return Err(bad());
+            }
+            let p: usize = cells[0].parse().map_err(|_| bad())?;
+            let seed: u64 = cells[1].parse().map_err(|_| bad())?;
+            let s = seeds.iter().position(|x| *x == seed).ok_or_else(bad)?;
+            if p >= grid.len() || p % n as usize != f.manifest.shard as usize {
+                return Err(bad());
+            }
+            if seen[p][s] {
+                return Err(format!(
+                    "{}:{}: point {p} seed {seed} is there twice",
+                    rows.display(),
+                    line_no + 1
+                ));
+            }
+            seen[p][s] = true;
+            let v = values[p].get_or_insert_with(|| vec![vec![0.0; seeds.len()]; outputs]);
+            for (o, cell) in cells[2..].iter().enumerate() {
+                v[o][s] = cell.parse().map_err(|_| bad())?;
+            }
+        }
+    }
+    if let Some(p) = seen.iter().position(|s| s.iter().any(|x| !x)) {
+        let k = p % n as usize;
+        return Err(format!(
+            "point {p} has no row for every seed in shard-{k}-of-{n}.csv: that shard did not finish"
+        ));
+    }
+    let points = grid
+        .iter()
+        .zip(values)
+        .map(|(idx, v)| PointResult {
+            labels: idx
+                .iter()
+                .zip(&sw.axes)
+                .map(|(i, a)| super::fields::label(&a.values[*i]))
+                .collect(),
+            index: idx.clone(),
+            values: v.unwrap_or_default(),
+        })
+        .collect();
+    let question = m.question.clone();
+    Ok((
+        SweepResult {
+            sweep: sw,
+            seeds,
+            points,
+        },
+        question,
+    ))
+}
