@@ -96,6 +96,7 @@ TaskPlugin=task/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_CPU
 SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1
 AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
@@ -127,6 +128,8 @@ timeout 5 sinfo -h -o '%t' | grep -q idle || fail "the node did not come up: $(t
 # The array and its merge, waited for; then the unsharded run.
 out="$tmp/out"
 mkdir -p "$out"
+array_start=$SECONDS
+submitted=$(date +%s.%N)
 if ! WAIT=1 FIREHOSE_SIM="$bin" timeout "$limit" deploy/slurm/sweep.sbatch "$sweep" "$out" 4 \
     > "$tmp/merge-job-id"; then
     fail "the array or its merge did not finish within ${limit} s: $(squeue 2>&1; sacct 2>&1 | tail -5)"
@@ -134,8 +137,15 @@ fi
 for k in 0 1 2 3; do
     [[ -s "$out/shards/shard-$k-of-4.csv" ]] || fail "task $k wrote no shard"
 done
-"$bin" sweep "$sweep" --out "$tmp/plain" > "$tmp/plain.csv" 2>/dev/null
+array_took=$((SECONDS - array_start))
+# The array's makespan: from submission to the last shard written.
+last_shard=$(stat -c %.3Y "$out"/shards/shard-*-of-4.csv | sort -n | tail -n 1)
+makespan=$(echo "$last_shard - $submitted" | bc)
+plain_start=$(date +%s.%N)
+"$bin" sweep "$sweep" --jobs 1 --out "$tmp/plain" > "$tmp/plain.csv" 2>/dev/null
+plain_took=$(echo "$(date +%s.%N) - $plain_start" | bc)
 diff -r "$tmp/plain" "$out/merged" >/dev/null || fail "the merged outputs differ from the unsharded run: $(diff -rq "$tmp/plain" "$out/merged")"
 merge_log="$(ls "$out"/firehose-merge-*.out)"
 cmp -s "$tmp/plain.csv" "$merge_log" || fail "the merge job printed another sweep.csv than the unsharded run"
-echo "slurm test: 4-task array and merge on $host ($cpus CPUs) equal the unsharded run byte for byte ($(ls "$tmp/plain" | wc -l) files) in $((SECONDS - started_at)) s" >&2
+tasks_took=$(grep -ho "ran in [0-9.]* s" "$out"/firehose-firehose-sweep-*.out | awk '{s += $3} END {print s}')
+echo "slurm test: 4-task array and merge on $host ($cpus CPUs) equal the unsharded run byte for byte ($(ls "$tmp/plain" | wc -l) files); the 4 tasks ${makespan} s from submission to the last shard (their own run times add up to ${tasks_took} s), the merge done ${array_took} s after submission; one process with --jobs 1 ${plain_took} s; the whole test $((SECONDS - started_at)) s" >&2
