@@ -159,6 +159,14 @@ pub enum Command {
         /// Replace the --out file if it exists (without it, an existing file is an error).
         #[arg(long)]
         force: bool,
+        /// Search only slice K of N of the cases (those whose number is K modulo N) and write
+        /// check-shard-K-of-N.json to --out (a folder here), for --merge; exit 0 either way.
+        #[arg(long, value_name = "K/N", conflicts_with = "merge")]
+        shard: Option<String>,
+        /// Merge the check shards in these folders (run with the same scenario, flags and seed)
+        /// and report as the unsharded search does.
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
     },
     /// Check every combination of some settings against a property under the scenario's
     /// fault space, cost each, and name the cheapest that holds.

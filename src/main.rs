@@ -122,7 +122,20 @@ fn main() -> ExitCode {
             search,
             out,
             force,
+            shard,
+            merge,
         } => {
+            let slice = match shard
+                .as_deref()
+                .map(firehose_sim::study::shards::Slice::parse)
+            {
+                None => None,
+                Some(Ok(s)) => Some(s),
+                Some(Err(e)) => {
+                    say!("error: {e}");
+                    return ExitCode::from(BAD_INPUT);
+                }
+            };
             if let Some(o) = out.as_ref().filter(|o| o.is_file() && !force) {
                 say!(
                     "error: --out {}: the file exists: give --force to replace it, or another --out",
@@ -142,7 +155,12 @@ fn main() -> ExitCode {
                     .file_name()
                     .map_or_else(|| "counterexample.ron".into(), |n| n.to_owned()),
             );
-            run_check(&check, (&path, flag), seed, out.unwrap_or(default_out))
+            let shards = match (slice, merge.is_empty()) {
+                (Some(slice), _) => Shards::Run(slice),
+                (None, false) => Shards::Merge(&merge),
+                (None, true) => Shards::None,
+            };
+            run_check(&check, (&path, flag), seed, out, default_out, shards)
         }
         Command::Advise {
             scenario: path,
@@ -698,13 +716,23 @@ fn advise(
     }
 }
 
+/// How a `check` runs: whole, as one slice of a sharded search, or merging the slices.
+enum Shards<'a> {
+    None,
+    Run(firehose_sim::study::shards::Slice),
+    Merge(&'a [std::path::PathBuf]),
+}
+
 fn run_check(
     s: &scenario::Scenario,
     source: PropertySource,
     seed: Option<u64>,
-    out: std::path::PathBuf,
+    out: Option<std::path::PathBuf>,
+    default_out: std::path::PathBuf,
+    shards: Shards,
 ) -> ExitCode {
     use firehose_sim::study::check;
+    use firehose_sim::study::shards as sh;
     use firehose_sim::testing::FaultSpace;
     let c = s.check.clone().unwrap_or_default();
     let path = source.0;
@@ -717,7 +745,52 @@ fn run_check(
     let seed = seed.unwrap_or(s.seed);
     let started = Instant::now();
     let busy = Busy::new("searching fault schedules");
-    let outcome = check::run(s, &property, &space, cases, seed);
+    let hash = sh::check_hash(s, seed);
+    let outcome = match shards {
+        Shards::None => check::run(s, &property, &space, cases, seed),
+        Shards::Run(slice) => {
+            let slice_of = Some((slice.k as usize, slice.n as usize));
+            let outcome = check::run_slice(s, &property, &space, cases, seed, slice_of);
+            drop(busy);
+            let dir = out.unwrap_or_else(|| scratch_dir().join(format!("{}-check", s.name)));
+            return match outcome
+                .and_then(|o| sh::write_check_shard(&dir, slice, hash, &o).map(|p| (p, o)))
+            {
+                Ok((file, o)) => {
+                    let found = if o.violation.is_some() {
+                        format!("a violation at case {}", o.cases)
+                    } else {
+                        format!("no violation in its cases of {}", o.cases)
+                    };
+                    say!(
+                        "check {}: shard {} of {}: {found} ({:.1} s); wrote {}",
+                        s.name,
+                        slice.k,
+                        slice.n,
+                        started.elapsed().as_secs_f64(),
+                        file.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) if e.starts_with("column") => {
+                    property_error(source, &text, &e);
+                    ExitCode::from(BAD_INPUT)
+                }
+                Err(e) => {
+                    say!("error: {e}");
+                    ExitCode::from(VIOLATION)
+                }
+            };
+        }
+        Shards::Merge(dirs) => match sh::merge_check(dirs, &hash, s, &property) {
+            Ok(o) => Ok(o),
+            Err(e) => {
+                say!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        },
+    };
+    let out = out.unwrap_or(default_out);
     drop(busy);
     let outcome = match outcome {
         Ok(o) => o,

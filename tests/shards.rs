@@ -214,3 +214,39 @@ fn merge_refuses_missing_duplicated_and_foreign_shards() {
         Ok(Some(Slice { k: 1, n: 2 }))
     );
 }
+
+/// `check` in 1, 2, 3 and 5 slices of its cases, merged: the violation the whole search finds,
+/// at the same case number, with the same shrunk schedule; and with a property that holds,
+/// no violation in the same number of cases. Shards of another search are refused.
+#[test]
+fn check_shards_merge_to_the_unsharded_search() {
+    use firehose_sim::study::check::{self, Property};
+    use firehose_sim::testing::FaultSpace;
+    let dir = scratch("check");
+    let s = firehose_sim::scenario::load(&root().join("scenarios/check-redshift.ron")).unwrap();
+    let space = FaultSpace::for_scenario(&s);
+    for (text, violated) in [("no-skip", true), ("records.produced > 0", false)] {
+        let property = Property::parse(text).unwrap();
+        let whole = check::run(&s, &property, &space, 24, 3).unwrap();
+        assert_eq!(whole.violation.is_some(), violated);
+        let hash = format!("{text}-hash");
+        for n in [1u32, 2, 3, 5] {
+            let parts = dir.join(format!("{}-{n}", violated));
+            for k in 0..n {
+                let o =
+                    check::run_slice(&s, &property, &space, 24, 3, Some((k as usize, n as usize)))
+                        .unwrap();
+                shards::write_check_shard(&parts, Slice { k, n }, hash.clone(), &o).unwrap();
+            }
+            let merged = shards::merge_check(&[parts.clone()], &hash, &s, &property).unwrap();
+            assert_eq!(merged.cases, whole.cases, "{text} in {n}");
+            assert_eq!(
+                merged.violation.as_ref().map(|v| (&v.faults, &v.values)),
+                whole.violation.as_ref().map(|v| (&v.faults, &v.values)),
+                "{text} in {n}"
+            );
+            let e = shards::merge_check(&[parts.clone()], "other", &s, &property).unwrap_err();
+            assert!(e.contains("of another search"), "{e}");
+        }
+    }
+}

@@ -372,6 +372,34 @@ pub struct Violation {
     pub values: Vec<(String, f64)>,
 }
 
+/// The violation that the generated `faults` make of `property` on `base`: the scenario with
+/// them (what the replay file holds), its report and the property's values in it.
+pub fn violation_of(
+    base: &Scenario,
+    property: &Property,
+    faults: Vec<Fault>,
+) -> Result<Violation, String> {
+    let scenario = with_faults(base, &faults);
+    let report = report_of(&scenario)?;
+    let values = property
+        .fields()
+        .into_iter()
+        .map(|(f, _)| {
+            let v = output(&report, &f).unwrap_or(f64::NAN);
+            (f, v)
+        })
+        .collect();
+    Ok(Violation {
+        faults,
+        scenario: Scenario {
+            check: None,
+            ..scenario
+        },
+        report,
+        values,
+    })
+}
+
 /// The result of a check.
 #[derive(Debug, Clone)]
 pub struct CheckOutcome {
@@ -394,6 +422,22 @@ pub fn run(
     space: &FaultSpace,
     cases: u32,
     seed: u64,
+) -> Result<CheckOutcome, String> {
+    run_slice(base, property, space, cases, seed, None)
+}
+
+/// [`run`] over slice `(k, n)` of the cases only: those whose number (0-based, in the order
+/// the search draws them) is `k` modulo `n`. The first violation of the slice is shrunk as the
+/// whole search would shrink it, and `cases` counts up to it in the whole search's numbering,
+/// so that the slice with the smallest count holds the whole search's violation (see
+/// [`super::shards`]). Without a violation `cases` is the whole search's count.
+pub fn run_slice(
+    base: &Scenario,
+    property: &Property,
+    space: &FaultSpace,
+    cases: u32,
+    seed: u64,
+    slice: Option<(usize, usize)>,
 ) -> Result<CheckOutcome, String> {
     property.check_fields(&report_of(&Scenario {
         duration: crate::engine::SimDuration::from_secs(1),
@@ -456,9 +500,13 @@ pub fn run(
             .map_or(true, |holds| !holds)
     };
     let block = 2 * rayon::current_num_threads().max(1);
-    let first_broken = drawn.chunks(block).enumerate().find_map(|(b, chunk)| {
-        let broken: Vec<bool> = chunk.par_iter().map(breaks).collect();
-        broken.iter().position(|&x| x).map(|j| b * block + j)
+    let mine: Vec<usize> = match slice {
+        Some((k, n)) => (k..drawn.len()).step_by(n.max(1)).collect(),
+        None => (0..drawn.len()).collect(),
+    };
+    let first_broken = mine.chunks(block).find_map(|chunk| {
+        let broken: Vec<bool> = chunk.par_iter().map(|&i| breaks(&drawn[i])).collect();
+        broken.iter().position(|&x| x).map(|j| chunk[j])
     });
     let Some(first_broken) = first_broken else {
         return Ok(CheckOutcome {
@@ -493,30 +541,10 @@ pub fn run(
             cases: tried.get(),
             violation: None,
         }),
-        Err(TestError::Fail(_, faults)) => {
-            let scenario = with_faults(base, &faults);
-            let report = report_of(&scenario)?;
-            let values = property
-                .fields()
-                .into_iter()
-                .map(|(f, _)| {
-                    let v = output(&report, &f).unwrap_or(f64::NAN);
-                    (f, v)
-                })
-                .collect();
-            Ok(CheckOutcome {
-                cases: tried.get(),
-                violation: Some(Violation {
-                    faults,
-                    scenario: Scenario {
-                        check: None,
-                        ..scenario
-                    },
-                    report,
-                    values,
-                }),
-            })
-        }
+        Err(TestError::Fail(_, faults)) => Ok(CheckOutcome {
+            cases: tried.get(),
+            violation: Some(violation_of(base, property, faults)?),
+        }),
         Err(TestError::Abort(reason)) => Err(format!("the search stopped: {reason}")),
     }
 }

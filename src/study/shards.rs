@@ -11,10 +11,16 @@
 //! that the merge can write the summary and charts without the sweep file). The hash covers the
 //! sweep's text, the base scenario as validated and the program's version: shards of two
 //! different sweeps, or of one sweep edited between tasks, cannot be merged.
+//!
+//! `check` shards the same way over its cases: slice K runs the cases whose number (in the
+//! order the search draws them) is K modulo N, and shrinks its first violation as the whole
+//! search would; the merge takes the violation with the lowest case number, which is the whole
+//! search's, with the same shrunk schedule.
 
+use super::check::{self, CheckOutcome, Property};
 use super::sweep::{self, PointResult, SweepFile, SweepResult};
 use crate::engine::rng::stable_hash;
-use crate::scenario::{self, Scenario};
+use crate::scenario::{self, Fault, Scenario};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -394,4 +400,161 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
         },
         question,
     ))
+}
+
+/// What a `check` slice writes: `check-shard-K-of-N.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckShard {
+    /// The format (1).
+    pub format: u32,
+    /// The check's hash: the scenario with its merged `check` section, the seed, the version.
+    pub check_hash: String,
+    /// This slice.
+    pub shard: u32,
+    /// How many slices.
+    pub shards: u32,
+    /// Cases of the whole search up to and with this slice's violation, or all of them.
+    pub cases: u32,
+    /// This slice's first violation, shrunk: the generated faults.
+    pub faults: Option<Vec<Fault>>,
+}
+
+/// The hash that ties a check slice to its search: the scenario with the merged `check`
+/// section (property, fault space, cases), the seed and the version.
+pub fn check_hash(s: &Scenario, seed: u64) -> String {
+    let text = format!(
+        "{}\0{seed}\0{}",
+        scenario::to_ron(s),
+        env!("CARGO_PKG_VERSION")
+    );
+    format!("{:016x}", stable_hash(&text))
+}
+
+/// Writes slice `slice`'s outcome to `dir`; returns the file.
+pub fn write_check_shard(
+    dir: &Path,
+    slice: Slice,
+    hash: String,
+    outcome: &CheckOutcome,
+) -> Result<PathBuf, String> {
+    let shard = CheckShard {
+        format: 1,
+        check_hash: hash,
+        shard: slice.k,
+        shards: slice.n,
+        cases: outcome.cases,
+        faults: outcome.violation.as_ref().map(|v| v.faults.clone()),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("check-{}.json", slice.stem()));
+    let json = serde_json::to_string_pretty(&shard).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Reads the check slices in `dirs`, checks that they are the N slices of this search (`hash`),
+/// each once, and gives the whole search's outcome: the violation with the lowest case number
+/// (rebuilt from its faults on `base`), or none in all the cases.
+pub fn merge_check(
+    dirs: &[PathBuf],
+    hash: &str,
+    base: &Scenario,
+    property: &Property,
+) -> Result<CheckOutcome, String> {
+    let mut found: Vec<(CheckShard, PathBuf)> = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("check-shard-") && n.ends_with(".json"))
+            })
+            .collect();
+        names.sort();
+        for path in names {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let shard: CheckShard = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}:{}:{}: not a check shard: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            found.push((shard, path));
+        }
+    }
+    let Some((first, _)) = found.first() else {
+        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(format!(
+            "no check shards (check-shard-K-of-N.json) in {}",
+            names.join(", ")
+        ));
+    };
+    let n = first.shards;
+    let mut by_shard: Vec<Option<&(CheckShard, PathBuf)>> = vec![None; n as usize];
+    for f in &found {
+        let (s, path) = f;
+        if s.check_hash != hash || s.shards != n {
+            return Err(format!(
+                "{} is shard {} of {} of another search (hash {}) than this one ({hash}): merge with the scenario, flags and seed the shards ran with",
+                path.display(),
+                s.shard,
+                s.shards,
+                s.check_hash
+            ));
+        }
+        let slot = by_shard.get_mut(s.shard as usize).ok_or_else(|| {
+            format!(
+                "{}: shard {} of {n} is out of range",
+                path.display(),
+                s.shard
+            )
+        })?;
+        if let Some((_, other)) = slot {
+            return Err(format!(
+                "shard {} of {n} is there twice: {} and {}",
+                s.shard,
+                other.display(),
+                path.display()
+            ));
+        }
+        *slot = Some(f);
+    }
+    let missing: Vec<String> = by_shard
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_none())
+        .map(|(k, _)| format!("check-shard-{k}-of-{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} of {n} shards missing ({})",
+            missing.len(),
+            missing.join(", ")
+        ));
+    }
+    let first_violation = by_shard
+        .iter()
+        .flatten()
+        .filter(|(s, _)| s.faults.is_some())
+        .min_by_key(|(s, _)| s.cases);
+    match first_violation {
+        Some((s, _)) => Ok(CheckOutcome {
+            cases: s.cases,
+            violation: Some(check::violation_of(
+                base,
+                property,
+                s.faults.clone().unwrap_or_default(),
+            )?),
+        }),
+        None => Ok(CheckOutcome {
+            cases: first.cases,
+            violation: None,
+        }),
+    }
 }
