@@ -238,14 +238,16 @@ fn check_shards_merge_to_the_unsharded_search() {
                         .unwrap();
                 shards::write_check_shard(&parts, Slice { k, n }, hash.clone(), &o).unwrap();
             }
-            let merged = shards::merge_check(&[parts.clone()], &hash, &s, &property).unwrap();
+            let merged =
+                shards::merge_check(std::slice::from_ref(&parts), &hash, &s, &property).unwrap();
             assert_eq!(merged.cases, whole.cases, "{text} in {n}");
             assert_eq!(
                 merged.violation.as_ref().map(|v| (&v.faults, &v.values)),
                 whole.violation.as_ref().map(|v| (&v.faults, &v.values)),
                 "{text} in {n}"
             );
-            let e = shards::merge_check(&[parts.clone()], "other", &s, &property).unwrap_err();
+            let e = shards::merge_check(std::slice::from_ref(&parts), "other", &s, &property)
+                .unwrap_err();
             assert!(e.contains("of another search"), "{e}");
         }
     }
