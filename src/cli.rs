@@ -190,9 +190,17 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = AdviseFormat::Text)]
         format: AdviseFormat,
         /// Also write advise.md, advise.json, advise.csv and the chart (SVG) into this
-        /// directory.
+        /// directory (with --shard: where advise-shard-K-of-N.json goes).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Check only slice K of N of the combinations (those whose number is K modulo N) and
+        /// write advise-shard-K-of-N.json to --out, for --merge; exit 0 either way.
+        #[arg(long, value_name = "K/N", conflicts_with = "merge")]
+        shard: Option<String>,
+        /// Merge the advise shards in these folders (run with the same scenario, --vary, flags
+        /// and seed) and advise as the unsharded run does.
+        #[arg(long, value_name = "DIR", num_args = 1..)]
+        merge: Vec<PathBuf>,
     },
     /// Regenerate the report gallery of every bundled scenario and sweep.
     #[command(

@@ -169,11 +169,34 @@ fn main() -> ExitCode {
             jobs,
             format,
             out,
+            shard,
+            merge,
         } => {
             let seed = search.seed;
             let flag = search.property.is_some();
+            let shards = match shard
+                .as_deref()
+                .map(firehose_sim::study::shards::Slice::parse)
+            {
+                Some(Ok(slice)) => Shards::Run(slice),
+                Some(Err(e)) => {
+                    say!("error: {e}");
+                    return ExitCode::from(BAD_INPUT);
+                }
+                None if !merge.is_empty() => Shards::Merge(&merge),
+                None => Shards::None,
+            };
             match with_search(&path, search) {
-                Ok(s) => advise(&s, (&path, flag), &vary, seed, jobs, format, out.as_deref()),
+                Ok(s) => advise(
+                    &s,
+                    (&path, flag),
+                    &vary,
+                    seed,
+                    jobs,
+                    format,
+                    out.as_deref(),
+                    shards,
+                ),
                 Err(code) => code,
             }
         }
@@ -630,8 +653,10 @@ fn advise(
     jobs: usize,
     format: cli::AdviseFormat,
     out: Option<&Path>,
+    shards: Shards,
 ) -> ExitCode {
     use firehose_sim::study::advise;
+    use firehose_sim::study::shards as sh;
     let path = source.0;
     if let Err(e) = firehose_sim::study::check_jobs(jobs) {
         say!("error: {e}");
@@ -670,7 +695,41 @@ fn advise(
     let cases = s.check.as_ref().and_then(|c| c.cases).unwrap_or(256);
     let seed = seed.unwrap_or(s.seed);
     let started = Instant::now();
-    let advice = match advise::run(s, &axes, &property, cases, seed, jobs, true) {
+    let hash = sh::advise_hash(s, seed, &vary);
+    let advice = match shards {
+        Shards::None => advise::run(s, &axes, &property, cases, seed, jobs, true),
+        Shards::Run(slice) => {
+            let slice_of = Some((slice.k as usize, slice.n as usize));
+            let dir = out.map_or_else(
+                || scratch_dir().join(format!("{}-advise", s.name)),
+                Path::to_path_buf,
+            );
+            let rows = advise::run_slice(s, &axes, &property, cases, seed, jobs, true, slice_of);
+            let total = axes.iter().map(|a| a.values.len()).product();
+            match rows.and_then(|r| sh::write_advise_shard(&dir, slice, hash, total, &r)) {
+                Ok(file) => {
+                    say!(
+                        "advise {}: shard {} of {} ({:.1} s); wrote {}",
+                        s.name,
+                        slice.k,
+                        slice.n,
+                        started.elapsed().as_secs_f64(),
+                        file.display()
+                    );
+                    return ExitCode::SUCCESS;
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Shards::Merge(dirs) => match sh::merge_advise(dirs, &hash) {
+            Ok(rows) => Ok(advise::Advice::from_rows(rows)),
+            Err(e) => {
+                say!("error: {e}");
+                return ExitCode::from(BAD_INPUT);
+            }
+        },
+    };
+    let advice = match advice {
         Ok(a) => a,
         Err(e) if e.starts_with("column") => {
             property_error(source, &text, &e);

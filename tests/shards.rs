@@ -252,3 +252,44 @@ fn check_shards_merge_to_the_unsharded_search() {
         }
     }
 }
+
+/// `advise` in 1, 2 and 3 slices of its combinations, merged: the same rows, choice and JSON
+/// as the unsharded run (the amounts survive the shard file exactly).
+#[test]
+fn advise_shards_merge_to_the_unsharded_advice() {
+    use firehose_sim::study::advise::{self, Advice};
+    use firehose_sim::study::check::Property;
+    let dir = scratch("advise");
+    let s = firehose_sim::scenario::load(&root().join("scenarios/advise-redshift.ron")).unwrap();
+    let vary = s.check.as_ref().and_then(|c| c.vary.clone()).unwrap();
+    let axes: Vec<_> = vary
+        .iter()
+        .map(|v| advise::parse_vary(v).unwrap())
+        .collect();
+    let property = Property::parse("no-skip && latency_seconds.p99 <= 3600").unwrap();
+    let whole = advise::run(&s, &axes, &property, 8, 5, 0, false).unwrap();
+    assert!(whole.choice.is_some() && whole.rows.len() == 8);
+    let total = whole.rows.len();
+    for n in [1u32, 2, 3] {
+        let parts = dir.join(format!("parts-{n}"));
+        for k in 0..n {
+            let rows = advise::run_slice(
+                &s,
+                &axes,
+                &property,
+                8,
+                5,
+                0,
+                false,
+                Some((k as usize, n as usize)),
+            )
+            .unwrap();
+            shards::write_advise_shard(&parts, Slice { k, n }, "h".into(), total, &rows).unwrap();
+        }
+        let merged =
+            Advice::from_rows(shards::merge_advise(std::slice::from_ref(&parts), "h").unwrap());
+        assert_eq!(merged.json(), whole.json(), "{n} shards");
+    }
+    let e = shards::merge_advise(std::slice::from_ref(&dir.join("parts-3")), "other").unwrap_err();
+    assert!(e.contains("of another search"), "{e}");
+}

@@ -91,11 +91,35 @@ pub fn run(
     jobs: usize,
     progress: bool,
 ) -> Result<Advice, String> {
+    let rows = run_slice(base, axes, property, cases, seed, jobs, progress, None)?;
+    Ok(Advice::from_rows(
+        rows.into_iter().map(|(_, r)| r).collect(),
+    ))
+}
+
+/// The rows of the combinations in slice `(k, n)` (those whose number in grid order is `k`
+/// modulo `n`; all without a slice), each with its number, checked and costed `jobs` at a
+/// time (see [`super::shards`]).
+#[allow(clippy::too_many_arguments)]
+pub fn run_slice(
+    base: &Scenario,
+    axes: &[Axis],
+    property: &Property,
+    cases: u32,
+    seed: u64,
+    jobs: usize,
+    progress: bool,
+    slice: Option<(usize, usize)>,
+) -> Result<Vec<(usize, Row)>, String> {
     let (grid, scenarios) = points(base, axes)?;
-    let results = super::parallel(jobs, scenarios.len(), progress, |bar| {
-        scenarios
-            .par_iter()
-            .map(|s| {
+    let mine: Vec<usize> = match slice {
+        Some((k, n)) => (k..grid.len()).step_by(n.max(1)).collect(),
+        None => (0..grid.len()).collect(),
+    };
+    let results = super::parallel(jobs, mine.len(), progress, |bar| {
+        mine.par_iter()
+            .map(|&i| {
+                let s = &scenarios[i];
                 let own = simulate(s, &RunOptions::default())?;
                 let report = Report::new(&own);
                 let outcome = check::run(s, property, &FaultSpace::for_scenario(s), cases, seed)?;
@@ -104,42 +128,55 @@ pub fn run(
             })
             .collect::<Result<Vec<_>, String>>()
     })?;
-    let rows: Vec<Row> = grid
+    Ok(mine
         .iter()
         .zip(results)
-        .map(|(idx, (report, outcome))| Row {
-            settings: idx
-                .iter()
-                .zip(axes)
-                .map(|(i, a)| (a.field.clone(), label(&a.values[*i])))
-                .collect(),
-            holds: outcome.violation.is_none(),
-            cases: outcome.cases,
-            counterexample: outcome
-                .violation
-                .map(|v| v.faults.iter().map(check::describe).collect()),
-            total_usd: report.cost.total_usd,
-            monthly_usd: report.cost.monthly_usd,
-            p99_seconds: report.latency_seconds.p99,
+        .map(|(&i, (report, outcome))| {
+            let idx = &grid[i];
+            (
+                i,
+                Row {
+                    settings: idx
+                        .iter()
+                        .zip(axes)
+                        .map(|(i, a)| (a.field.clone(), label(&a.values[*i])))
+                        .collect(),
+                    holds: outcome.violation.is_none(),
+                    cases: outcome.cases,
+                    counterexample: outcome
+                        .violation
+                        .map(|v| v.faults.iter().map(check::describe).collect()),
+                    total_usd: report.cost.total_usd,
+                    monthly_usd: report.cost.monthly_usd,
+                    p99_seconds: report.latency_seconds.p99,
+                },
+            )
         })
-        .collect();
-    let chosen = choose(&rows);
-    let closest = if chosen.is_none() {
-        (0..rows.len()).min_by(|&a, &b| {
-            rows[b]
-                .cases
-                .cmp(&rows[a].cases)
-                .then(rows[a].monthly_usd.total_cmp(&rows[b].monthly_usd))
-        })
-    } else {
-        None
-    };
-    Ok(Advice {
-        choice: chosen.map(|i| rows[i].settings.clone()),
-        rows,
-        closest,
-        chosen,
-    })
+        .collect())
+}
+
+impl Advice {
+    /// The advice of `rows` (every combination, in grid order): the cheapest that holds, or
+    /// the closest when none does.
+    pub fn from_rows(rows: Vec<Row>) -> Advice {
+        let chosen = choose(&rows);
+        let closest = if chosen.is_none() {
+            (0..rows.len()).min_by(|&a, &b| {
+                rows[b]
+                    .cases
+                    .cmp(&rows[a].cases)
+                    .then(rows[a].monthly_usd.total_cmp(&rows[b].monthly_usd))
+            })
+        } else {
+            None
+        };
+        Advice {
+            choice: chosen.map(|i| rows[i].settings.clone()),
+            rows,
+            closest,
+            chosen,
+        }
+    }
 }
 
 /// The cheapest row that holds (monthly cost); ties go to the lower p99 latency, then to

@@ -15,8 +15,9 @@
 //! `check` shards the same way over its cases: slice K runs the cases whose number (in the
 //! order the search draws them) is K modulo N, and shrinks its first violation as the whole
 //! search would; the merge takes the violation with the lowest case number, which is the whole
-//! search's, with the same shrunk schedule.
+//! search's, with the same shrunk schedule. `advise` shards over its combinations.
 
+use super::advise::Row;
 use super::check::{self, CheckOutcome, Property};
 use super::sweep::{self, PointResult, SweepFile, SweepResult};
 use crate::engine::rng::stable_hash;
@@ -557,4 +558,188 @@ pub fn merge_check(
             violation: None,
         }),
     }
+}
+
+/// One combination's row as an `advise` slice writes it: its number in grid order, and the
+/// amounts as the shortest text that reads back as the same f64.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ShardRow {
+    /// Its number in grid order.
+    pub index: usize,
+    /// `PATH: value` of each varied setting.
+    pub settings: Vec<(String, String)>,
+    /// No case broke the property.
+    pub holds: bool,
+    /// Cases run.
+    pub cases: u32,
+    /// The shrunk schedule that broke it.
+    pub counterexample: Option<Vec<String>>,
+    /// Cost of the run, per 30-day month, p99 latency (f64 as text).
+    pub amounts: [String; 3],
+}
+
+/// What an `advise` slice writes: `advise-shard-K-of-N.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AdviseShard {
+    /// The format (1).
+    pub format: u32,
+    /// The search's hash ([`check_hash`]) with the varied settings.
+    pub advise_hash: String,
+    /// This slice.
+    pub shard: u32,
+    /// How many slices.
+    pub shards: u32,
+    /// Combinations in the whole grid.
+    pub combinations: usize,
+    /// This slice's rows.
+    pub rows: Vec<ShardRow>,
+}
+
+/// The hash that ties an `advise` slice to its search: [`check_hash`] and the `--vary` list.
+pub fn advise_hash(s: &Scenario, seed: u64, vary: &[String]) -> String {
+    let text = format!("{}\0{}", check_hash(s, seed), vary.join("\0"));
+    format!("{:016x}", stable_hash(&text))
+}
+
+/// Writes slice `slice`'s rows (`rows`, with their numbers, of `combinations`) to `dir`.
+pub fn write_advise_shard(
+    dir: &Path,
+    slice: Slice,
+    hash: String,
+    combinations: usize,
+    rows: &[(usize, Row)],
+) -> Result<PathBuf, String> {
+    let shard = AdviseShard {
+        format: 1,
+        advise_hash: hash,
+        shard: slice.k,
+        shards: slice.n,
+        combinations,
+        rows: rows
+            .iter()
+            .map(|(i, r)| ShardRow {
+                index: *i,
+                settings: r.settings.clone(),
+                holds: r.holds,
+                cases: r.cases,
+                counterexample: r.counterexample.clone(),
+                amounts: [r.total_usd, r.monthly_usd, r.p99_seconds].map(|v| v.to_string()),
+            })
+            .collect(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("advise-{}.json", slice.stem()));
+    let json = serde_json::to_string_pretty(&shard).map_err(|e| e.to_string())? + "\n";
+    std::fs::write(&path, json).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path)
+}
+
+/// Reads the `advise` slices in `dirs`, checks that they are the N slices of this search
+/// (`hash`), each once, and gives every combination's row in grid order.
+pub fn merge_advise(dirs: &[PathBuf], hash: &str) -> Result<Vec<Row>, String> {
+    let mut found: Vec<(AdviseShard, PathBuf)> = Vec::new();
+    for dir in dirs {
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
+        let mut names: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("advise-shard-") && n.ends_with(".json"))
+            })
+            .collect();
+        names.sort();
+        for path in names {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            let shard: AdviseShard = serde_json::from_str(&text).map_err(|e| {
+                format!(
+                    "{}:{}:{}: not an advise shard: {e}",
+                    path.display(),
+                    e.line(),
+                    e.column()
+                )
+            })?;
+            found.push((shard, path));
+        }
+    }
+    let Some((first, _)) = found.first() else {
+        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+        return Err(format!(
+            "no advise shards (advise-shard-K-of-N.json) in {}",
+            names.join(", ")
+        ));
+    };
+    let (n, total) = (first.shards, first.combinations);
+    let mut seen: Vec<Option<&PathBuf>> = vec![None; n as usize];
+    let mut rows: Vec<Option<Row>> = vec![None; total];
+    for (s, path) in &found {
+        if s.advise_hash != hash || s.shards != n || s.combinations != total {
+            return Err(format!(
+                "{} is shard {} of {} of another search (hash {}) than this one ({hash}): merge with the scenario, --vary, flags and seed the shards ran with",
+                path.display(),
+                s.shard,
+                s.shards,
+                s.advise_hash
+            ));
+        }
+        let slot = seen.get_mut(s.shard as usize).ok_or_else(|| {
+            format!(
+                "{}: shard {} of {n} is out of range",
+                path.display(),
+                s.shard
+            )
+        })?;
+        if let Some(other) = slot {
+            return Err(format!(
+                "shard {} of {n} is there twice: {} and {}",
+                s.shard,
+                other.display(),
+                path.display()
+            ));
+        }
+        *slot = Some(path);
+        for r in &s.rows {
+            let bad = || {
+                format!(
+                    "{}: row {} is not one of this shard's",
+                    path.display(),
+                    r.index
+                )
+            };
+            if r.index >= total || r.index % n as usize != s.shard as usize {
+                return Err(bad());
+            }
+            let [t, m, p] = r.amounts.clone().map(|a| a.parse::<f64>());
+            rows[r.index] = Some(Row {
+                settings: r.settings.clone(),
+                holds: r.holds,
+                cases: r.cases,
+                counterexample: r.counterexample.clone(),
+                total_usd: t.map_err(|_| bad())?,
+                monthly_usd: m.map_err(|_| bad())?,
+                p99_seconds: p.map_err(|_| bad())?,
+            });
+        }
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| f.is_none())
+        .map(|(k, _)| format!("advise-shard-{k}-of-{n}"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(format!(
+            "{} of {n} shards missing ({})",
+            missing.len(),
+            missing.join(", ")
+        ));
+    }
+    rows.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.ok_or_else(|| format!("combination {i} has no row: its shard did not finish"))
+        })
+        .collect()
 }
