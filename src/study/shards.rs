@@ -224,17 +224,20 @@ pub fn run_slice(
     Ok((rows, man, result.points.len()))
 }
 
-/// A slice found by the merge.
-struct Found {
-    manifest: Manifest,
-    path: PathBuf,
+/// A slice's file, as the merges read it.
+trait SliceFile: serde::de::DeserializeOwned {
+    /// What the file is, in messages (`shard manifest`).
+    const WHAT: &'static str;
+    /// How its name starts (`shard-`); every one ends in `.json`.
+    const PREFIX: &'static str;
+    fn shard(&self) -> u32;
+    fn shards(&self) -> u32;
+    fn hash(&self) -> &str;
 }
 
-/// Reads every slice in `dirs`, checks that they are the N slices of one sweep, each once,
-/// and puts their rows back in point order: the sweep's result and its question, as an
-/// unsharded run has them.
-pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
-    let mut found: Vec<Found> = Vec::new();
+/// Every slice file of type `T` in `dirs`, in name order within each folder.
+fn read_slices<T: SliceFile>(dirs: &[PathBuf]) -> Result<Vec<(T, PathBuf)>, String> {
+    let mut found = Vec::new();
     for dir in dirs {
         let entries = std::fs::read_dir(dir)
             .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
@@ -243,63 +246,70 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
             .filter(|p| {
                 p.file_name()
                     .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("shard-") && n.ends_with(".manifest.json"))
+                    .is_some_and(|n| n.starts_with(T::PREFIX) && n.ends_with(".json"))
             })
             .collect();
         names.sort();
         for path in names {
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            let manifest: Manifest = serde_json::from_str(&text).map_err(|e| {
+            let file: T = serde_json::from_str(&text).map_err(|e| {
                 format!(
-                    "{}:{}:{}: not a shard manifest: {e}",
+                    "{}:{}:{}: not a {}: {e}",
                     path.display(),
                     e.line(),
-                    e.column()
+                    e.column(),
+                    T::WHAT
                 )
             })?;
-            found.push(Found { manifest, path });
+            found.push((file, path));
         }
     }
-    let Some(first) = found.first() else {
+    if found.is_empty() {
         let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
         return Err(format!(
-            "no shard manifests (shard-K-of-N.manifest.json) in {}",
+            "no {}s ({}K-of-N{}) in {}",
+            T::WHAT,
+            T::PREFIX,
+            if T::PREFIX == "shard-" {
+                ".manifest.json"
+            } else {
+                ".json"
+            },
             names.join(", ")
         ));
-    };
-    let (hash, n) = (first.manifest.sweep_hash.clone(), first.manifest.shards);
-    let mut by_shard: Vec<Option<&Found>> = vec![None; n as usize];
-    for f in &found {
-        let m = &f.manifest;
-        if m.sweep_hash != hash || m.shards != n {
-            return Err(format!(
-                "{} is shard {} of {} of sweep {} ({}), but {} is shard {} of {} of sweep {} ({}): shards of different sweeps, or of a sweep changed between tasks, cannot be merged",
-                f.path.display(),
-                m.shard,
-                m.shards,
-                m.sweep_hash,
-                m.sweep_file,
-                first.path.display(),
-                first.manifest.shard,
-                n,
-                hash,
-                first.manifest.sweep_file
-            ));
+    }
+    Ok(found)
+}
+
+/// Checks that `found` holds each of the N slices of one search once, all with hash `hash`
+/// (`foreign` says why one does not belong); returns them by slice number.
+fn one_of_each<'a, T: SliceFile>(
+    found: &'a [(T, PathBuf)],
+    hash: &str,
+    dirs: &[PathBuf],
+    foreign: impl Fn(&T, &Path) -> String,
+) -> Result<Vec<&'a (T, PathBuf)>, String> {
+    let n = found.first().map_or(1, |(f, _)| f.shards());
+    let mut by_shard: Vec<Option<&(T, PathBuf)>> = vec![None; n as usize];
+    for f in found {
+        let (file, path) = f;
+        if file.hash() != hash || file.shards() != n {
+            return Err(foreign(file, path));
         }
-        let slot = by_shard.get_mut(m.shard as usize).ok_or_else(|| {
+        let slot = by_shard.get_mut(file.shard() as usize).ok_or_else(|| {
             format!(
                 "{}: shard {} of {n} is out of range",
-                f.path.display(),
-                m.shard
+                path.display(),
+                file.shard()
             )
         })?;
-        if let Some(other) = slot {
+        if let Some((_, other)) = slot {
             return Err(format!(
                 "shard {} of {n} is there twice: {} and {}",
-                m.shard,
-                other.path.display(),
-                f.path.display()
+                file.shard(),
+                other.display(),
+                path.display()
             ));
         }
         *slot = Some(f);
@@ -308,7 +318,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
         .iter()
         .enumerate()
         .filter(|(_, f)| f.is_none())
-        .map(|(k, _)| format!("shard-{k}-of-{n}"))
+        .map(|(k, _)| format!("{}{k}-of-{n}", T::PREFIX))
         .collect();
     if !missing.is_empty() {
         let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
@@ -319,7 +329,46 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
             names.join(", ")
         ));
     }
-    let m = &first.manifest;
+    Ok(by_shard.into_iter().flatten().collect())
+}
+
+impl SliceFile for Manifest {
+    const WHAT: &'static str = "shard manifest";
+    const PREFIX: &'static str = "shard-";
+    fn shard(&self) -> u32 {
+        self.shard
+    }
+    fn shards(&self) -> u32 {
+        self.shards
+    }
+    fn hash(&self) -> &str {
+        &self.sweep_hash
+    }
+}
+
+/// Reads every slice in `dirs`, checks that they are the N slices of one sweep, each once,
+/// and puts their rows back in point order: the sweep's result and its question, as an
+/// unsharded run has them.
+pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
+    let found: Vec<(Manifest, PathBuf)> = read_slices(dirs)?;
+    let (first, first_path) = &found[0];
+    let n = first.shards;
+    let by_shard = one_of_each(&found, &first.sweep_hash, dirs, |m, path| {
+        format!(
+            "{} is shard {} of {} of sweep {} ({}), but {} is shard {} of {} of sweep {} ({}): shards of different sweeps, or of a sweep changed between tasks, cannot be merged",
+            path.display(),
+            m.shard,
+            m.shards,
+            m.sweep_hash,
+            m.sweep_file,
+            first_path.display(),
+            first.shard,
+            n,
+            first.sweep_hash,
+            first.sweep_file
+        )
+    })?;
+    let m = first;
     let sw = sweep::parse(&m.sweep_text, &m.sweep_file).map_err(|e| match e {
         sweep::SweepError::Invalid(m) | sweep::SweepError::Run(m) => m,
         other => other.to_string(),
@@ -330,11 +379,11 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
     // values[point][output][seed]
     let mut values: Vec<Option<Vec<Vec<f64>>>> = vec![None; grid.len()];
     let mut seen = vec![vec![false; seeds.len()]; grid.len()];
-    for f in by_shard.iter().flatten() {
-        let rows = f.path.with_file_name(format!(
+    for (manifest, path) in &by_shard {
+        let rows = path.with_file_name(format!(
             "{}.csv",
             Slice {
-                k: f.manifest.shard,
+                k: manifest.shard,
                 n
             }
             .stem()
@@ -356,7 +405,7 @@ pub fn merge(dirs: &[PathBuf]) -> Result<(SweepResult, String), String> {
             let p: usize = cells[0].parse().map_err(|_| bad())?;
             let seed: u64 = cells[1].parse().map_err(|_| bad())?;
             let s = seeds.iter().position(|x| *x == seed).ok_or_else(bad)?;
-            if p >= grid.len() || p % n as usize != f.manifest.shard as usize {
+            if p >= grid.len() || p % n as usize != manifest.shard as usize {
                 return Err(bad());
             }
             if seen[p][s] {
@@ -462,86 +511,19 @@ pub fn merge_check(
     base: &Scenario,
     property: &Property,
 ) -> Result<CheckOutcome, String> {
-    let mut found: Vec<(CheckShard, PathBuf)> = Vec::new();
-    for dir in dirs {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
-        let mut names: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("check-shard-") && n.ends_with(".json"))
-            })
-            .collect();
-        names.sort();
-        for path in names {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            let shard: CheckShard = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "{}:{}:{}: not a check shard: {e}",
-                    path.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            found.push((shard, path));
-        }
-    }
-    let Some((first, _)) = found.first() else {
-        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-        return Err(format!(
-            "no check shards (check-shard-K-of-N.json) in {}",
-            names.join(", ")
-        ));
-    };
-    let n = first.shards;
-    let mut by_shard: Vec<Option<&(CheckShard, PathBuf)>> = vec![None; n as usize];
-    for f in &found {
-        let (s, path) = f;
-        if s.check_hash != hash || s.shards != n {
-            return Err(format!(
-                "{} is shard {} of {} of another search (hash {}) than this one ({hash}): merge with the scenario, flags and seed the shards ran with",
-                path.display(),
-                s.shard,
-                s.shards,
-                s.check_hash
-            ));
-        }
-        let slot = by_shard.get_mut(s.shard as usize).ok_or_else(|| {
-            format!(
-                "{}: shard {} of {n} is out of range",
-                path.display(),
-                s.shard
-            )
-        })?;
-        if let Some((_, other)) = slot {
-            return Err(format!(
-                "shard {} of {n} is there twice: {} and {}",
-                s.shard,
-                other.display(),
-                path.display()
-            ));
-        }
-        *slot = Some(f);
-    }
-    let missing: Vec<String> = by_shard
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_none())
-        .map(|(k, _)| format!("check-shard-{k}-of-{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "{} of {n} shards missing ({})",
-            missing.len(),
-            missing.join(", ")
-        ));
-    }
+    let found: Vec<(CheckShard, PathBuf)> = read_slices(dirs)?;
+    let by_shard = one_of_each(&found, hash, dirs, |s, path| {
+        format!(
+            "{} is shard {} of {} of another search (hash {}) than this one ({hash}): merge with the scenario, flags and seed the shards ran with",
+            path.display(),
+            s.shard,
+            s.shards,
+            s.check_hash
+        )
+    })?;
+    let first = &found[0].0;
     let first_violation = by_shard
         .iter()
-        .flatten()
         .filter(|(s, _)| s.faults.is_some())
         .min_by_key(|(s, _)| s.cases);
     match first_violation {
@@ -637,69 +619,27 @@ pub fn write_advise_shard(
 /// Reads the `advise` slices in `dirs`, checks that they are the N slices of this search
 /// (`hash`), each once, and gives every combination's row in grid order.
 pub fn merge_advise(dirs: &[PathBuf], hash: &str) -> Result<Vec<Row>, String> {
-    let mut found: Vec<(AdviseShard, PathBuf)> = Vec::new();
-    for dir in dirs {
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: cannot read the folder: {e}", dir.display()))?;
-        let mut names: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("advise-shard-") && n.ends_with(".json"))
-            })
-            .collect();
-        names.sort();
-        for path in names {
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-            let shard: AdviseShard = serde_json::from_str(&text).map_err(|e| {
-                format!(
-                    "{}:{}:{}: not an advise shard: {e}",
-                    path.display(),
-                    e.line(),
-                    e.column()
-                )
-            })?;
-            found.push((shard, path));
-        }
-    }
-    let Some((first, _)) = found.first() else {
-        let names: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
-        return Err(format!(
-            "no advise shards (advise-shard-K-of-N.json) in {}",
-            names.join(", ")
-        ));
-    };
-    let (n, total) = (first.shards, first.combinations);
-    let mut seen: Vec<Option<&PathBuf>> = vec![None; n as usize];
+    let found: Vec<(AdviseShard, PathBuf)> = read_slices(dirs)?;
+    let total = found[0].0.combinations;
+    let by_shard = one_of_each(&found, hash, dirs, |s, path| {
+        format!(
+            "{} is shard {} of {} of another search (hash {}) than this one ({hash}): merge with the scenario, --vary, flags and seed the shards ran with",
+            path.display(),
+            s.shard,
+            s.shards,
+            s.advise_hash
+        )
+    })?;
+    let n = found[0].0.shards;
     let mut rows: Vec<Option<Row>> = vec![None; total];
-    for (s, path) in &found {
-        if s.advise_hash != hash || s.shards != n || s.combinations != total {
+    for (s, path) in by_shard {
+        if s.combinations != total {
             return Err(format!(
-                "{} is shard {} of {} of another search (hash {}) than this one ({hash}): merge with the scenario, --vary, flags and seed the shards ran with",
+                "{}: {} combinations, not {total}",
                 path.display(),
-                s.shard,
-                s.shards,
-                s.advise_hash
+                s.combinations
             ));
         }
-        let slot = seen.get_mut(s.shard as usize).ok_or_else(|| {
-            format!(
-                "{}: shard {} of {n} is out of range",
-                path.display(),
-                s.shard
-            )
-        })?;
-        if let Some(other) = slot {
-            return Err(format!(
-                "shard {} of {n} is there twice: {} and {}",
-                s.shard,
-                other.display(),
-                path.display()
-            ));
-        }
-        *slot = Some(path);
         for r in &s.rows {
             let bad = || {
                 format!(
@@ -723,23 +663,38 @@ pub fn merge_advise(dirs: &[PathBuf], hash: &str) -> Result<Vec<Row>, String> {
             });
         }
     }
-    let missing: Vec<String> = seen
-        .iter()
-        .enumerate()
-        .filter(|(_, f)| f.is_none())
-        .map(|(k, _)| format!("advise-shard-{k}-of-{n}"))
-        .collect();
-    if !missing.is_empty() {
-        return Err(format!(
-            "{} of {n} shards missing ({})",
-            missing.len(),
-            missing.join(", ")
-        ));
-    }
     rows.into_iter()
         .enumerate()
         .map(|(i, r)| {
             r.ok_or_else(|| format!("combination {i} has no row: its shard did not finish"))
         })
         .collect()
+}
+
+impl SliceFile for CheckShard {
+    const WHAT: &'static str = "check shard";
+    const PREFIX: &'static str = "check-shard-";
+    fn shard(&self) -> u32 {
+        self.shard
+    }
+    fn shards(&self) -> u32 {
+        self.shards
+    }
+    fn hash(&self) -> &str {
+        &self.check_hash
+    }
+}
+
+impl SliceFile for AdviseShard {
+    const WHAT: &'static str = "advise shard";
+    const PREFIX: &'static str = "advise-shard-";
+    fn shard(&self) -> u32 {
+        self.shard
+    }
+    fn shards(&self) -> u32 {
+        self.shards
+    }
+    fn hash(&self) -> &str {
+        &self.advise_hash
+    }
 }
