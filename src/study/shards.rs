@@ -174,8 +174,8 @@ pub fn run_slice(
     progress: bool,
     dir: &Path,
 ) -> Result<(PathBuf, PathBuf, usize), sweep::SweepError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| sweep::SweepError::Invalid(format!("{}: {e}", path.display())))?;
+    // The text the sweep was loaded from (not the file again, which may have changed since).
+    let text = sweep.places.text().to_string();
     let result = sweep::run_streaming(
         sweep,
         base,
@@ -209,8 +209,8 @@ pub fn run_slice(
         shard_points: result.points.len() as u64,
         seeds: result.seeds.clone(),
         sweep_file: path.display().to_string(),
-        sweep_text: text,
-        question: sweep::question(path),
+        sweep_text: text.clone(),
+        question: sweep::question_of(&text),
     };
     let fail = |p: &Path, e: std::io::Error| {
         sweep::SweepError::Run(format!("cannot write {}: {e}", p.display()))

@@ -52,6 +52,11 @@ pub struct Places {
 }
 
 impl Places {
+    /// The text of the file as it was read.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
     /// `file:line:col` of field path `path` of the sweep file (or of its nearest enclosing
     /// part that was written), or the file alone.
     pub fn at(&self, path: &str) -> String {
@@ -280,9 +285,9 @@ pub fn parse(text: &str, file: &str) -> Result<SweepFile, SweepError> {
             ),
         );
     }
-    let text = sweep.places.text.clone();
+    let locator = crate::scenario::locate::Locator::new(text);
     for (i, a) in sweep.axes.iter_mut().enumerate() {
-        let values = crate::scenario::locate::Locator::new(&text)
+        let values = locator
             .find(&format!("axes[{i}].values"))
             .and_then(|r| text.get(r));
         a.range = values.is_some_and(|v| v.trim_start().starts_with("Range"));
@@ -527,15 +532,19 @@ pub fn run_streaming(
     super::parallel(jobs, total, progress, |bar| {
         let block = rayon::current_num_threads() * POINTS_PER_THREAD;
         for idxs in grid.chunks(block) {
+            // The block's scenarios, made once each for all their seeds.
+            let scenarios = idxs
+                .par_iter()
+                .map(|idx| sweep.point(base, idx))
+                .collect::<Result<Vec<Scenario>, String>>()?;
             let runs: Vec<(usize, u64)> = (0..idxs.len())
                 .flat_map(|p| seeds.iter().map(move |s| (p, *s)))
                 .collect();
             let results = runs
                 .par_iter()
                 .map(|(p, seed)| {
-                    let point = sweep.point(base, &idxs[*p])?;
                     let out = simulate(
-                        &point,
+                        &scenarios[*p],
                         &RunOptions {
                             seed: Some(*seed),
                             ..Default::default()
@@ -821,9 +830,12 @@ impl SweepResult {
 
 /// The question a file answers: its leading `//` comment lines, joined.
 pub fn question(path: &Path) -> String {
-    std::fs::read_to_string(path)
-        .unwrap_or_default()
-        .lines()
+    question_of(&std::fs::read_to_string(path).unwrap_or_default())
+}
+
+/// The question a sweep's text answers: its leading `//` comment lines, joined.
+pub fn question_of(text: &str) -> String {
+    text.lines()
         .take_while(|l| l.trim_start().starts_with("//"))
         .map(|l| l.trim_start().trim_start_matches('/').trim())
         .collect::<Vec<_>>()
