@@ -8,17 +8,24 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
 /// A queued event's place: its order key and the slot that holds the event. The heap moves
-/// only these 24 bytes; the events stay put in their slots.
+/// only these 32 bytes; the events stay put in their slots.
 struct Entry {
-    time: SimTime,
-    /// `class << 56 | insertion sequence`: one comparison orders ties by class, then FIFO.
-    order: u64,
+    /// `time << 64 | class << 56 | insertion sequence`: one comparison orders by time, then
+    /// ties by class, then first-in first-out.
+    key: u128,
     slot: u32,
+}
+
+impl Entry {
+    #[inline]
+    fn time(&self) -> SimTime {
+        SimTime((self.key >> 64) as u64)
+    }
 }
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.order == other.order
+        self.key == other.key
     }
 }
 impl Eq for Entry {}
@@ -28,9 +35,10 @@ impl PartialOrd for Entry {
     }
 }
 impl Ord for Entry {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest (time, class, seq) first.
+    // Reversed: BinaryHeap is a max-heap and we want the earliest key first.
+    #[inline]
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.order).cmp(&(self.time, self.order))
+        other.key.cmp(&self.key)
     }
 }
 
@@ -118,8 +126,7 @@ impl<E> EventQueue<E> {
             }
         };
         self.heap.push(Entry {
-            time,
-            order: u64::from(class) << 56 | seq,
+            key: u128::from(time.0) << 64 | u128::from(u64::from(class) << 56 | seq),
             slot,
         });
     }
@@ -130,12 +137,12 @@ impl<E> EventQueue<E> {
         self.popped += 1;
         self.free.push(e.slot);
         let event = self.slots[e.slot as usize].take()?;
-        Some((e.time, event))
+        Some((e.time(), event))
     }
 
     /// The time of the earliest event, if any.
     pub fn peek_time(&self) -> Option<SimTime> {
-        self.heap.peek().map(|e| e.time)
+        self.heap.peek().map(|e| e.time())
     }
 
     /// Events waiting.
