@@ -23,6 +23,34 @@ pub struct Chunk {
 // A chunk stays four words: batches can queue by the million during an outage.
 const _: () = assert!(std::mem::size_of::<Chunk>() == 32);
 
+/// The chunks one call resends: most often one run (the refused end of a call, T6), kept
+/// inline so that a resend allocates nothing; several (copies after `AckLost`, F3) in a `Vec`.
+#[derive(Debug, Clone)]
+pub(crate) enum Chunks {
+    /// One chunk.
+    One(Chunk),
+    /// Any other number of chunks.
+    Many(Vec<Chunk>),
+}
+
+impl Chunks {
+    /// The chunks of `c`.
+    pub(crate) fn from_slice(c: &[Chunk]) -> Self {
+        match c {
+            [one] => Chunks::One(*one),
+            _ => Chunks::Many(c.to_vec()),
+        }
+    }
+
+    /// The chunks as a slice.
+    pub(crate) fn as_slice(&self) -> &[Chunk] {
+        match self {
+            Chunks::One(c) => std::slice::from_ref(c),
+            Chunks::Many(v) => v,
+        }
+    }
+}
+
 const COPY: u8 = 1;
 const SETTLED: u8 = 2;
 /// Written to S3 in an object that is not yet their fate (an intermediate object): settled for
@@ -206,6 +234,18 @@ impl crate::outcome::ledger::RecordRun for Chunk {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// I3, F3: what a resend carries is the call's refused chunks in order, one inline and
+    /// any other number in a `Vec`.
+    #[test]
+    fn a_resend_keeps_its_chunks_in_order() {
+        let a = Chunk::new(10, 7, 700, SimTime(5));
+        let b = Chunk::new(17, 3, 300, SimTime(5)).as_copy();
+        assert!(matches!(Chunks::from_slice(&[a]), Chunks::One(c) if c == a));
+        assert_eq!(Chunks::from_slice(&[a]).as_slice(), &[a]);
+        assert_eq!(Chunks::from_slice(&[a, b]).as_slice(), &[a, b]);
+        assert!(Chunks::from_slice(&[]).as_slice().is_empty());
+    }
 
     #[test]
     fn split_keeps_records_and_bytes() {

@@ -7,7 +7,7 @@ use super::{Intake, TrainRoom};
 use crate::engine::train::CallLaw;
 use crate::engine::{RngStreams, SimDuration, SimTime};
 use crate::model::CallCounts;
-use crate::model::chunk::Chunk;
+use crate::model::chunk::{Chunk, Chunks};
 use crate::model::faults::FaultSet;
 use crate::model::pipeline::{Ctx, Event};
 use crate::model::trace::{Refusal, TraceEvent};
@@ -24,7 +24,7 @@ pub(crate) enum DirectPutEvent {
         p: usize,
         attempt: u32,
         first_try: SimTime,
-        chunks: Vec<Chunk>,
+        chunks: Chunks,
     },
     /// A `PutRecordBatch` call that takes time ends.
     IngestDone {
@@ -105,23 +105,31 @@ impl DirectPutSource {
                 attempt,
                 first_try,
                 chunks,
-            } => self.offer(p, attempt, first_try, &chunks, intake),
+            } => self.offer(p, attempt, first_try, chunks.as_slice(), intake),
             DirectPutEvent::IngestDone {
                 p,
                 attempt,
                 first_try,
                 accepted,
                 refused,
-            } => self.complete_call(p, attempt, first_try, &accepted, refused, intake),
+            } => self.complete_call(
+                p,
+                attempt,
+                first_try,
+                &accepted,
+                Chunks::Many(refused),
+                intake,
+            ),
         }
     }
 
     /// Records still with their producer at the end are in flight.
     pub(crate) fn settle_event_at_end(e: DirectPutEvent, ledger: &mut Ledger) {
         match e {
-            DirectPutEvent::Resend { chunks, .. } => {
-                chunks.iter().for_each(|c| ledger.with_producer_at_end(c))
-            }
+            DirectPutEvent::Resend { chunks, .. } => chunks
+                .as_slice()
+                .iter()
+                .for_each(|c| ledger.with_producer_at_end(c)),
             DirectPutEvent::IngestDone {
                 accepted, refused, ..
             } => accepted
@@ -277,11 +285,7 @@ impl DirectPutSource {
             self.ingest.put_time.for_bytes(bytes).mul_f64(fate.slow)
         };
         if took == SimDuration::ZERO {
-            let resend = if refused.is_empty() {
-                Vec::new()
-            } else {
-                refused.clone()
-            };
+            let resend = Chunks::from_slice(&refused);
             self.complete_call(p, attempt, first_try, &accepted, resend, intake);
         } else {
             ctx.queue.push(
@@ -308,7 +312,7 @@ impl DirectPutSource {
         attempt: u32,
         first_try: SimTime,
         accepted: &[Chunk],
-        refused: Vec<Chunk>,
+        refused: Chunks,
         intake: &mut impl Intake,
     ) {
         if !accepted.is_empty() {
@@ -323,13 +327,13 @@ impl DirectPutSource {
             }
             intake.accept(accepted, Some((first_try, attempt > 0)));
         }
-        if refused.is_empty() {
+        if refused.as_slice().is_empty() {
             return;
         }
         let ctx = intake.ctx();
         if let Some(pause) = self.producers.resend_pause(p, attempt) {
             let now = ctx.now;
-            super::trace_ingest(ctx, &refused, |records| TraceEvent::Resent {
+            super::trace_ingest(ctx, refused.as_slice(), |records| TraceEvent::Resent {
                 at: now,
                 attempt: attempt + 2,
                 pause,
@@ -345,7 +349,7 @@ impl DirectPutSource {
                 }),
             );
         } else {
-            for c in &refused {
+            for c in refused.as_slice() {
                 ctx.ledger.rejected(c, ctx.now);
             }
         }
