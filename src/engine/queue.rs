@@ -183,6 +183,28 @@ mod tests {
         );
     }
 
+    /// The key keeps time above class and sequence at any magnitude: one microsecond earlier
+    /// wins over any class and any sequence, even past 2^56 us (about 2,284 years).
+    #[test]
+    fn time_orders_before_class_and_sequence_at_any_magnitude() {
+        let mut q = EventQueue::new();
+        let big = 1u64 << 60;
+        q.push_before_all(SimTime(big + 1), "later sample");
+        q.push_last(SimTime(big), "earlier last");
+        q.push(SimTime(u64::MAX), "end of time");
+        q.push_first(SimTime(big + 1), "later deadline");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop().map(|(t, e)| (t.0, e))).collect();
+        assert_eq!(
+            order,
+            vec![
+                (big, "earlier last"),
+                (big + 1, "later sample"),
+                (big + 1, "later deadline"),
+                (u64::MAX, "end of time")
+            ]
+        );
+    }
+
     /// A reserved place keeps its order: pushed later, the event comes where a
     /// `push_first` at reservation would have put it among same-instant deadlines.
     #[test]
