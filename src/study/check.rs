@@ -372,6 +372,18 @@ pub struct Violation {
     pub values: Vec<(String, f64)>,
 }
 
+/// The property's fields and their values in `report` (`NaN` where a field has none).
+fn field_values(property: &Property, report: &Json) -> Vec<(String, f64)> {
+    property
+        .fields()
+        .into_iter()
+        .map(|(f, _)| {
+            let v = output(report, &f).unwrap_or(f64::NAN);
+            (f, v)
+        })
+        .collect()
+}
+
 /// The violation that the generated `faults` make of `property` on `base`: the scenario with
 /// them (what the replay file holds), its report and the property's values in it.
 pub fn violation_of(
@@ -381,14 +393,7 @@ pub fn violation_of(
 ) -> Result<Violation, String> {
     let scenario = with_faults(base, &faults);
     let report = report_of(&scenario)?;
-    let values = property
-        .fields()
-        .into_iter()
-        .map(|(f, _)| {
-            let v = output(&report, &f).unwrap_or(f64::NAN);
-            (f, v)
-        })
-        .collect();
+    let values = field_values(property, &report);
     Ok(Violation {
         faults,
         scenario: Scenario {
@@ -446,14 +451,7 @@ pub fn run_slice(
     // A scenario that breaks the property on its own needs no added fault.
     let own = report_of(base)?;
     if !property.holds(&own)? {
-        let values = property
-            .fields()
-            .into_iter()
-            .map(|(f, _)| {
-                let v = output(&own, &f).unwrap_or(f64::NAN);
-                (f, v)
-            })
-            .collect();
+        let values = field_values(property, &own);
         return Ok(CheckOutcome {
             cases: 0,
             violation: Some(Violation {
