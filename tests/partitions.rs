@@ -217,3 +217,32 @@ Scenario(
         assert!(w[0].2 < 1000 && w[1].2 > 29_000, "{w:?}");
     }
 }
+
+/// P2 with P3 and T12: one call of 100 records every 100 s, 60 s buffers and a 30 s
+/// retention, so every flush's error object and converted object have expired when they are
+/// queued and are dropped empty at once. The partition ends once per flush, after both: 36
+/// calls in the hour make 36 activations and 36 objects, never more than one partition
+/// active, and nothing goes to the error prefix for the limit. (Releasing the partition when
+/// the first object dropped, before the second held it, ended it twice: the active count
+/// wrapped and every later record counted as over the limit.)
+#[test]
+fn p2_a_flush_whose_objects_both_expire_ends_its_partition_once() {
+    let text = r#"#![enable(implicit_some)]
+Scenario(
+    name: "p", seed: 4, duration: "1h",
+    sources: [DirectPut(name: "app", rate: Constant(1.0), records_per_call: 100, record_bytes: Fixed(500), partition_key: Constant)],
+    stream: (retention: "30s"),
+    destination: S3(buffering_hints: (size_in_mbs: 64, interval_in_seconds: 60),
+                    dynamic_partitioning: (enabled: true),
+                    format_conversion: (output: Parquet, failure_rate: 0.5)),
+)"#;
+    let out = run_text(text);
+    let p = out.partitions.as_ref().unwrap();
+    assert_eq!(p.activations, 36);
+    assert_eq!(p.objects, 36);
+    assert_eq!(p.max_active, 1);
+    assert_eq!(p.partition_limit_exceeded, 0);
+    assert_eq!(out.records.expired, 3600);
+    assert_eq!(out.records.delivered, 0);
+    assert_eq!(partition_counts(&out).into_iter().max(), Some(1));
+}

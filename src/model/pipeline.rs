@@ -492,16 +492,23 @@ impl Stages {
         self.route(hs);
     }
 
-    /// Routes hand-offs depth first, in order.
+    /// Routes hand-offs depth first, in order. The objects of one list are queued at one
+    /// instant, so each holds its partition before any of them is routed (P2): an object
+    /// dropped empty at once (T12) must not end a partition another object of the same flush
+    /// (a format conversion's error object and converted object, P3) is still queued for.
     fn route(&mut self, hs: Handoffs) {
+        if let Some(p) = &mut self.buffers.partitions {
+            for h in &hs {
+                if let Handoff::Object(_, Object { batch, .. }) = h
+                    && let Some(slot) = batch.partition
+                {
+                    p.hold(slot);
+                }
+            }
+        }
         for h in hs {
             let more = match h {
                 Handoff::Object(b, object) => {
-                    if let (Some(slot), Some(p)) =
-                        (object.batch.partition, &mut self.buffers.partitions)
-                    {
-                        p.hold(slot);
-                    }
                     let (w, ctx) = self.writer(b);
                     w.enqueue(ctx, object)
                 }
