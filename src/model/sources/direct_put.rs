@@ -105,7 +105,13 @@ impl DirectPutSource {
                 attempt,
                 first_try,
                 chunks,
-            } => self.offer(p, attempt, first_try, chunks.as_slice(), intake),
+            } => {
+                if self.refuses_whole(intake.ctx().now) {
+                    self.refuse_whole(p, attempt, first_try, chunks, intake);
+                } else {
+                    self.offer(p, attempt, first_try, chunks.as_slice(), intake);
+                }
+            }
             DirectPutEvent::IngestDone {
                 p,
                 attempt,
@@ -151,7 +157,11 @@ impl DirectPutSource {
                     let ctx = intake.ctx();
                     let now = ctx.now;
                     let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
-                    self.offer(p, 0, now, &[chunk], intake);
+                    if self.refuses_whole(now) {
+                        self.refuse_whole(p, 0, now, Chunks::One(chunk), intake);
+                    } else {
+                        self.offer(p, 0, now, &[chunk], intake);
+                    }
                 }
             }
             let next = self.producers.next_call(p);
@@ -223,6 +233,49 @@ impl DirectPutSource {
             TrainRoom::Batches => intake.accept_run(chunk, n as u32),
         }
         self.producers.skip_calls(p, n - 1);
+    }
+
+    /// True when a call now is refused whole by the quota (T6: the window has no request,
+    /// record or byte left), no ingest fault acts and calls take no time, so that
+    /// [`Self::refuse_whole`] may stand for [`Self::offer`].
+    #[inline(always)]
+    fn refuses_whole(&self, now: SimTime) -> bool {
+        let ingest = &self.ingest;
+        let w = &ingest.window;
+        (ingest.requests_left == 0 || w.records_left == 0 || w.bytes_left == 0)
+            && now.0 < ingest.window_end
+            && ingest.instant
+            && ingest.faults.is_empty()
+    }
+
+    /// A call that [`Self::refuses_whole`]: counted, traced and resent or rejected as
+    /// [`Self::offer`] would, without splitting it.
+    fn refuse_whole(
+        &mut self,
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        chunks: Chunks,
+        intake: &mut impl Intake,
+    ) {
+        let ctx = intake.ctx();
+        let now = ctx.now;
+        // A call with a request left uses it, as `Ingest::admit` does.
+        self.ingest.requests_left = self.ingest.requests_left.saturating_sub(1);
+        self.calls.attempts += 1;
+        self.calls.failed += 1;
+        let throttled: u64 = chunks.as_slice().iter().map(|c| u64::from(c.count)).sum();
+        ctx.ledger.throttled_records += throttled;
+        if throttled > 0 {
+            ctx.metric(Slot::ThrottledRecords, throttled as f64);
+        }
+        super::trace_ingest(ctx, chunks.as_slice(), |records| TraceEvent::Refused {
+            at: now,
+            attempt: attempt + 1,
+            records,
+            why: Refusal::Throttled,
+        });
+        self.complete_call(p, attempt, first_try, &[], chunks, intake);
     }
 
     /// A `PutRecordBatch` call of `chunks` starts now (I2, I3, T6, T8).
