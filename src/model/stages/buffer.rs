@@ -73,10 +73,11 @@ impl Buffer {
         self.hint_bytes.checked_sub(self.bytes).filter(|&r| r > 0)
     }
 
-    /// Adds a unit held in a vector; into an empty buffer the vector itself moves.
+    /// Adds a unit held in a vector; into an empty buffer the vector itself moves, unless the
+    /// buffer kept more room for the units to come (see [`Buffer::take`]).
     pub(crate) fn add_vec(&mut self, unit: Vec<Chunk>) -> Added {
         let was_empty = self.chunks.is_empty();
-        if was_empty {
+        if was_empty && unit.capacity() >= self.chunks.capacity() {
             self.bytes = unit.iter().map(|c| c.bytes).sum();
             self.chunks = unit;
         } else {
