@@ -165,45 +165,53 @@ Scenario(
     assert_eq!(out.latency.count, 3);
 }
 
-/// T6, I3: once a window has no record left, every later call in it is refused whole and
-/// resent. 1,500 records/s in calls of 100 against 1,000 records/s with 3 retries: every
-/// window takes exactly its 1,000 records (first tries alone offer 1,500), so 100,000 of the
-/// 150,000 records of the 100 s are ingested and each window's later calls are refused whole.
-/// A `Throttle` of factor 1 on ingest changes no quota (X1) but sends every call through the
-/// general quota path; the calls refused whole in a spent window must come out the same
-/// either way: the same counts, draws, metrics and record fates.
+/// T6, I3: once a window has no request, record or byte left, every later call in it is
+/// refused whole and resent. 1,500 records/s in calls of 100 (10 B records) with 3 retries
+/// against quotas where records (1,000/s), requests (10/s) or bytes (10,000/s) bind: each
+/// way every window takes exactly 10 whole calls, 1,000 records (first tries alone offer 15
+/// calls), so 100,000 of the 150,000 records of the 100 s are delivered and every other call
+/// is refused whole. A `Throttle` of factor 1 on ingest changes no quota (X1) but sends every
+/// call through the general admission path; calls accepted whole and calls refused whole in a
+/// spent window must come out the same either way: the same counts, draws, metrics and fates.
 #[test]
 fn t6_calls_in_a_spent_window_are_refused_whole_as_the_general_path_refuses_them() {
-    let plain = run_text(&quota_scenario(1500.0, 100, 10, RECORDS_1000, 3, ""));
-    let general = run_text(&quota_scenario(
-        1500.0,
-        100,
-        10,
-        RECORDS_1000,
-        3,
-        "faults: [Throttle(target: Ingest, factor: 1.0)],",
-    ));
-    assert_eq!(plain.records.produced, 150_000);
-    assert_eq!(plain.records.delivered, 100_000);
-    let put = &plain.calls.put_record_batch;
-    // Exactly 10 whole calls of 100 fit in each of the 100 windows; the other 1,500 - 1,000
-    // first tries and every resend are refused whole, each resent up to 3 times.
-    assert_eq!(put.attempts - put.failed, 1000);
-    assert!(put.attempts > 1500 && put.attempts <= 1500 * 4, "{put:?}");
-    assert_eq!(plain.throttled_records, put.failed * 100);
-    assert_eq!(plain.calls, general.calls);
-    assert_eq!(plain.records, general.records);
-    assert_eq!(plain.throttled_records, general.throttled_records);
-    assert_eq!(plain.records_resent, general.records_resent);
-    assert_eq!(plain.producer_wait, general.producer_wait);
-    assert_eq!(plain.latency, general.latency);
-    let m = |o: &firehose_sim::RunOutput, s| o.metrics.as_ref().unwrap().series(s);
     use firehose_sim::outcome::metrics::Slot;
-    for s in [
-        Slot::ThrottledRecords,
-        Slot::IncomingRecords,
-        Slot::IncomingPutRequests,
-    ] {
-        assert_eq!(m(&plain, s), m(&general, s));
+    let quotas = [
+        RECORDS_1000,
+        "records_per_second: 100000, requests_per_second: 10, bytes_per_second: 100000000",
+        "records_per_second: 100000, requests_per_second: 1000, bytes_per_second: 10000",
+    ];
+    for quota in quotas {
+        let plain = run_text(&quota_scenario(1500.0, 100, 10, quota, 3, ""));
+        let general = run_text(&quota_scenario(
+            1500.0,
+            100,
+            10,
+            quota,
+            3,
+            "faults: [Throttle(target: Ingest, factor: 1.0)],",
+        ));
+        assert_eq!(plain.records.produced, 150_000);
+        assert_eq!(plain.records.delivered, 100_000, "{quota}");
+        let put = &plain.calls.put_record_batch;
+        // Exactly 10 whole calls of 100 fit in each of the 100 windows; the other first
+        // tries and every resend are refused whole, each resent up to 3 times.
+        assert_eq!(put.attempts - put.failed, 1000, "{quota}");
+        assert!(put.attempts > 1500 && put.attempts <= 1500 * 4, "{put:?}");
+        assert_eq!(plain.throttled_records, put.failed * 100);
+        assert_eq!(plain.calls, general.calls, "{quota}");
+        assert_eq!(plain.records, general.records, "{quota}");
+        assert_eq!(plain.throttled_records, general.throttled_records);
+        assert_eq!(plain.records_resent, general.records_resent);
+        assert_eq!(plain.producer_wait, general.producer_wait);
+        assert_eq!(plain.latency, general.latency);
+        let m = |o: &firehose_sim::RunOutput, s| o.metrics.as_ref().unwrap().series(s);
+        for s in [
+            Slot::ThrottledRecords,
+            Slot::IncomingRecords,
+            Slot::IncomingPutRequests,
+        ] {
+            assert_eq!(m(&plain, s), m(&general, s), "{quota}");
+        }
     }
 }

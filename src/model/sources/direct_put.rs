@@ -106,8 +106,15 @@ impl DirectPutSource {
                 first_try,
                 chunks,
             } => {
-                if self.refuses_whole(intake.ctx().now) {
+                let now = intake.ctx().now;
+                if self.refuses_whole(now) {
                     self.refuse_whole(p, attempt, first_try, chunks, intake);
+                } else if let Chunks::One(c) = chunks
+                    && self.admits_whole(now, &c)
+                {
+                    self.calls.attempts += 1;
+                    let none = Chunks::Many(Vec::new());
+                    self.complete_call(p, attempt, first_try, &[c], none, intake);
                 } else {
                     self.offer(p, attempt, first_try, chunks.as_slice(), intake);
                 }
@@ -159,6 +166,9 @@ impl DirectPutSource {
                     let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
                     if self.refuses_whole(now) {
                         self.refuse_whole(p, 0, now, Chunks::One(chunk), intake);
+                    } else if self.admits_whole(now, &chunk) {
+                        self.calls.attempts += 1;
+                        self.complete_call(p, 0, now, &[chunk], Chunks::Many(Vec::new()), intake);
                     } else {
                         self.offer(p, 0, now, &[chunk], intake);
                     }
@@ -246,6 +256,24 @@ impl DirectPutSource {
             && now.0 < ingest.window_end
             && ingest.instant
             && ingest.faults.is_empty()
+    }
+
+    /// True when the quota takes the whole of a one-chunk call `c` now (T6: a request left, and
+    /// room for all its records and bytes), no ingest fault acts and calls take no time; the
+    /// quota is then used as [`Ingest::admit`] would, and the call is accepted whole.
+    #[inline(always)]
+    fn admits_whole(&mut self, now: SimTime, c: &Chunk) -> bool {
+        let ingest = &mut self.ingest;
+        if !(ingest.instant && ingest.faults.is_empty()) {
+            return false;
+        }
+        ingest.window_for(now);
+        if ingest.requests_left == 0 || ingest.window.fit(c) != c.count {
+            return false;
+        }
+        ingest.requests_left -= 1;
+        ingest.window.consume(c);
+        true
     }
 
     /// A call that [`Self::refuses_whole`]: counted, traced and resent or rejected as
