@@ -105,20 +105,7 @@ impl DirectPutSource {
                 attempt,
                 first_try,
                 chunks,
-            } => {
-                let now = intake.ctx().now;
-                if self.refuses_whole(now) {
-                    self.refuse_whole(p, attempt, first_try, chunks, intake);
-                } else if let Chunks::One(c) = chunks
-                    && self.admits_whole(now, &c)
-                {
-                    self.calls.attempts += 1;
-                    let none = Chunks::Many(Vec::new());
-                    self.complete_call(p, attempt, first_try, &[c], none, intake);
-                } else {
-                    self.offer(p, attempt, first_try, chunks.as_slice(), intake);
-                }
-            }
+            } => self.call(p, attempt, first_try, chunks, intake),
             DirectPutEvent::IngestDone {
                 p,
                 attempt,
@@ -164,14 +151,7 @@ impl DirectPutSource {
                     let ctx = intake.ctx();
                     let now = ctx.now;
                     let chunk = self.producers.first_try(p, now, &mut ctx.ledger);
-                    if self.refuses_whole(now) {
-                        self.refuse_whole(p, 0, now, Chunks::One(chunk), intake);
-                    } else if self.admits_whole(now, &chunk) {
-                        self.calls.attempts += 1;
-                        self.complete_call(p, 0, now, &[chunk], Chunks::Many(Vec::new()), intake);
-                    } else {
-                        self.offer(p, 0, now, &[chunk], intake);
-                    }
+                    self.call(p, 0, now, Chunks::One(chunk), intake);
                 }
             }
             let next = self.producers.next_call(p);
@@ -245,39 +225,37 @@ impl DirectPutSource {
         self.producers.skip_calls(p, n - 1);
     }
 
-    /// True when a call now is refused whole by the quota (T6: the window has no request,
-    /// record or byte left), no ingest fault acts and calls take no time, so that
-    /// [`Self::refuse_whole`] may stand for [`Self::offer`].
+    /// A `PutRecordBatch` call of `chunks` starts now. When no ingest fault acts and calls
+    /// take no time, a call that the window takes whole or refuses whole (T6) goes without
+    /// [`Self::offer`]'s split into accepted and refused records; any other goes through it.
     #[inline(always)]
-    fn refuses_whole(&self, now: SimTime) -> bool {
-        let ingest = &self.ingest;
-        let w = &ingest.window;
-        (ingest.requests_left == 0 || w.records_left == 0 || w.bytes_left == 0)
-            && now.0 < ingest.window_end
-            && ingest.instant
-            && ingest.faults.is_empty()
+    fn call(
+        &mut self,
+        p: usize,
+        attempt: u32,
+        first_try: SimTime,
+        chunks: Chunks,
+        intake: &mut impl Intake,
+    ) {
+        let now = intake.ctx().now;
+        let whole = if self.ingest.instant && self.ingest.faults.is_empty() {
+            self.ingest.admit_whole(now, chunks.as_slice())
+        } else {
+            None
+        };
+        match whole {
+            Some(true) => {
+                self.calls.attempts += 1;
+                let none = Chunks::Many(Vec::new());
+                self.complete_call(p, attempt, first_try, chunks.as_slice(), none, intake);
+            }
+            Some(false) => self.refuse_whole(p, attempt, first_try, chunks, intake),
+            None => self.offer(p, attempt, first_try, chunks.as_slice(), intake),
+        }
     }
 
-    /// True when the quota takes the whole of a one-chunk call `c` now (T6: a request left, and
-    /// room for all its records and bytes), no ingest fault acts and calls take no time; the
-    /// quota is then used as [`Ingest::admit`] would, and the call is accepted whole.
-    #[inline(always)]
-    fn admits_whole(&mut self, now: SimTime, c: &Chunk) -> bool {
-        let ingest = &mut self.ingest;
-        if !(ingest.instant && ingest.faults.is_empty()) {
-            return false;
-        }
-        ingest.window_for(now);
-        if ingest.requests_left == 0 || ingest.window.fit(c) != c.count {
-            return false;
-        }
-        ingest.requests_left -= 1;
-        ingest.window.consume(c);
-        true
-    }
-
-    /// A call that [`Self::refuses_whole`]: counted, traced and resent or rejected as
-    /// [`Self::offer`] would, without splitting it.
+    /// A call that the window refused whole ([`Ingest::admit_whole`]): counted, traced and
+    /// resent or rejected as [`Self::offer`] would, without splitting it.
     fn refuse_whole(
         &mut self,
         p: usize,
@@ -288,8 +266,6 @@ impl DirectPutSource {
     ) {
         let ctx = intake.ctx();
         let now = ctx.now;
-        // A call with a request left uses it, as `Ingest::admit` does.
-        self.ingest.requests_left = self.ingest.requests_left.saturating_sub(1);
         self.calls.attempts += 1;
         self.calls.failed += 1;
         let throttled: u64 = chunks.as_slice().iter().map(|c| u64::from(c.count)).sum();

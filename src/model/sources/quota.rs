@@ -102,6 +102,28 @@ impl Ingest {
         self.window_end
     }
 
+    /// Takes a call whole when it can (T6), as [`Ingest::admit`] would: `Some(false)` when the
+    /// window has no request, record or byte left, so the call is refused whole (using a
+    /// request if one is left); `Some(true)` when the call is one chunk that fits whole, now
+    /// accepted; `None` when only [`Ingest::admit`] can split it.
+    #[inline(always)]
+    pub(crate) fn admit_whole(&mut self, now: SimTime, chunks: &[Chunk]) -> Option<bool> {
+        self.window_for(now);
+        let w = &mut self.window;
+        if self.requests_left == 0 || w.records_left == 0 || w.bytes_left == 0 {
+            self.requests_left = self.requests_left.saturating_sub(1);
+            return Some(false);
+        }
+        match chunks {
+            [c] if w.fit(c) == c.count => {
+                self.requests_left -= 1;
+                w.consume(c);
+                Some(true)
+            }
+            _ => None,
+        }
+    }
+
     /// Splits `chunks` into what the quota accepts (the first records of the call) and what it
     /// refuses; returns the records refused.
     pub(crate) fn admit(
