@@ -26,7 +26,7 @@ use rand::RngExt;
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Binomial, Distribution, LogNormal};
 use serde::Serialize;
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 /// Largest response a function may return (L1): 6 MB, read as MiB (T2).
 pub const MAX_RESPONSE_BYTES: u64 = 6 * MIB;
@@ -70,17 +70,39 @@ pub struct LambdaRecords {
     pub processing_failed: u64,
 }
 
-/// Draws durations.
-pub(crate) fn sample(dist: &TimeDist, rng: &mut ChaCha8Rng) -> SimDuration {
-    match *dist {
-        TimeDist::Fixed(d) => d,
-        TimeDist::Uniform(a, b) => SimDuration(rng.random_range(a.0..=b.0)),
-        TimeDist::LogNormal { median, p99 } => {
-            let sigma = ((p99.0 as f64) / (median.0 as f64)).ln() / 2.326_348;
-            match LogNormal::new((median.0 as f64).ln(), sigma.max(0.0)) {
-                Ok(d) => SimDuration(d.sample(rng).min(u64::MAX as f64 / 4.0) as u64),
-                Err(_) => median,
+/// A distribution of durations, with the parameters of its law worked out once.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Durations {
+    /// Always this long.
+    Fixed(SimDuration),
+    /// Uniform between the two bounds.
+    Uniform(SimDuration, SimDuration),
+    /// Log-normal from the median and 99th percentile (z = 2.326348).
+    LogNormal(LogNormal<f64>),
+}
+
+impl Durations {
+    /// The law of `dist`. A log-normal whose parameters make no law is its median, always.
+    pub(crate) fn new(dist: &TimeDist) -> Self {
+        match *dist {
+            TimeDist::Fixed(d) => Durations::Fixed(d),
+            TimeDist::Uniform(a, b) => Durations::Uniform(a, b),
+            TimeDist::LogNormal { median, p99 } => {
+                let sigma = ((p99.0 as f64) / (median.0 as f64)).ln() / 2.326_348;
+                match LogNormal::new((median.0 as f64).ln(), sigma.max(0.0)) {
+                    Ok(d) => Durations::LogNormal(d),
+                    Err(_) => Durations::Fixed(median),
+                }
             }
+        }
+    }
+
+    /// Draws a duration.
+    pub(crate) fn sample(&self, rng: &mut ChaCha8Rng) -> SimDuration {
+        match *self {
+            Durations::Fixed(d) => d,
+            Durations::Uniform(a, b) => SimDuration(rng.random_range(a.0..=b.0)),
+            Durations::LogNormal(d) => SimDuration(d.sample(rng).min(u64::MAX as f64 / 4.0) as u64),
         }
     }
 }
@@ -92,7 +114,9 @@ pub(crate) struct LambdaStage {
     /// Flushes waiting for a slot, each with the one-call flushes it stands for (1 but for a
     /// call train's run, see [`LambdaStage::enqueue_run`]).
     waiting: VecDeque<(Batch, u32)>,
-    running: BTreeMap<u64, Batch>,
+    /// Invocations holding a slot, in the order of their ids (at most `concurrency`).
+    running: Vec<Batch>,
+    durations: Durations,
     executing: u32,
     lambda: LambdaService,
     service: Service,
@@ -121,7 +145,8 @@ impl LambdaStage {
                 SimDuration::from_secs(u64::from(t.buffer_interval_in_seconds)),
             ),
             waiting: VecDeque::new(),
-            running: BTreeMap::new(),
+            running: Vec::new(),
+            durations: Durations::new(&lambda.duration),
             executing: 0,
             lambda: lambda.clone(),
             service: Service::new(
@@ -191,7 +216,8 @@ impl LambdaStage {
                 self.waiting.push_front((rest, run - 1));
             }
             let id = inv.id;
-            self.running.insert(id, inv);
+            let at = self.running.partition_point(|r| r.id < id);
+            self.running.insert(at, inv);
             self.attempt(ctx, id);
         }
         Vec::new()
@@ -212,11 +238,12 @@ impl LambdaStage {
     fn attempt(&mut self, ctx: &mut Ctx, id: u64) -> bool {
         let now = ctx.now;
         let limit = self.limit(now);
-        let Some(inv) = self.running.get_mut(&id) else {
+        let Some(at) = self.slot(id) else {
             return false;
         };
+        let inv = &mut self.running[at];
         if inv.expire(ctx, false) {
-            self.running.remove(&id);
+            self.running.remove(at);
             return false;
         }
         if inv.tries.attempts == 0 {
@@ -226,7 +253,7 @@ impl LambdaStage {
         let (outcome, took) = if self.executing >= limit {
             (Outcome::Throttled, SimDuration::ZERO)
         } else {
-            let d = sample(&self.lambda.duration, &mut self.service.rng);
+            let d = self.durations.sample(&mut self.service.rng);
             let fate = self.service.fate(now);
             let response = (inv.bytes as f64 * self.lambda.size_ratio) as u64;
             match Service::timed(fate, d, Some(self.lambda.timeout)) {
@@ -251,9 +278,10 @@ impl LambdaStage {
     /// (T9), or it is retried, or its records go to `processing-failed` (L3).
     pub(crate) fn attempt_end(&mut self, ctx: &mut Ctx, id: u64) -> Handoffs {
         let now = ctx.now;
-        let Some(inv) = self.running.get_mut(&id) else {
+        let Some(at) = self.slot(id) else {
             return Vec::new();
         };
+        let inv = &mut self.running[at];
         let outcome = inv.tries.outcome;
         if outcome != Outcome::Throttled {
             self.executing = self.executing.saturating_sub(1);
@@ -273,9 +301,7 @@ impl LambdaStage {
         if outcome != Outcome::Ok && self.service.retry(ctx, &mut inv.tries, Call::Lambda(id)) {
             return Vec::new();
         }
-        let Some(inv) = self.running.remove(&id) else {
-            return Vec::new();
-        };
+        let inv = self.running.remove(at);
         let mut hs = Vec::with_capacity(3);
         if outcome == Outcome::Ok {
             let before = inv.bytes;
@@ -310,24 +336,24 @@ impl LambdaStage {
         hs
     }
 
+    /// Where invocation `id` is in `running`.
+    fn slot(&self, id: u64) -> Option<usize> {
+        self.running.binary_search_by_key(&id, |r| r.id).ok()
+    }
+
     /// The ingest time of the oldest record in an invocation.
     pub(crate) fn oldest_pending(&self) -> Option<SimTime> {
         self.waiting
             .iter()
             .map(|(inv, _)| inv)
-            .chain(self.running.values())
+            .chain(&self.running)
             .map(|inv| inv.oldest)
             .min()
     }
 
     /// Hands the records still in invocations at the end to `f`.
     pub(crate) fn settle_at_end(&self, f: &mut impl FnMut(&Chunk)) {
-        for inv in self
-            .waiting
-            .iter()
-            .map(|(inv, _)| inv)
-            .chain(self.running.values())
-        {
+        for inv in self.waiting.iter().map(|(inv, _)| inv).chain(&self.running) {
             inv.chunks.iter().for_each(&mut *f);
         }
     }
